@@ -1,0 +1,386 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Defaults and limits of a listing.
+const (
+	// MaxPageLimit is the largest page_limit the API accepts; asking for it
+	// keeps the request count of a listing at ceil(tasks/50).
+	MaxPageLimit        = 50
+	DefaultConcurrency  = 4
+	DefaultMaxPages     = 2000
+	DefaultRetries      = 2
+	DefaultLookback     = 7 * 24 * time.Hour
+	DefaultMaxBodyBytes = 16 << 20
+	// maxErrorBody bounds what is read of an error response.
+	maxErrorBody = 64 << 10
+)
+
+// Config sets up a Client. Zero values take the defaults above.
+type Config struct {
+	// BaseURL is the API root, such as https://api.twelvelabs.io/v1.3.
+	BaseURL string
+	Key     KeySource
+	// HTTPClient sends the requests; its Timeout should be zero, since each
+	// listing is bounded by its context instead.
+	HTTPClient *http.Client
+	UserAgent  string
+	// PageLimit is the page_limit sent; at most MaxPageLimit.
+	PageLimit int
+	// Concurrency bounds the page requests in flight after page 1.
+	Concurrency int
+	// MaxPages bounds a listing: one that needs more pages is an error,
+	// never a silent truncation.
+	MaxPages int
+	// Retries is how many times a request is retried after 408, 429, 5xx
+	// or a transport error.
+	Retries int
+	// Lookback is how far back started_at reaches.
+	Lookback time.Duration
+	// MaxBodyBytes bounds a page's response body.
+	MaxBodyBytes int64
+	// BackoffBase and BackoffMax shape the retry delay: full jitter over
+	// BackoffBase·2^attempt, capped at BackoffMax.
+	BackoffBase, BackoffMax time.Duration
+	// OnResponse, when set, is told of every HTTP attempt: the status code,
+	// or "error" when no response came.
+	OnResponse func(api API, code string)
+	// Now is the clock; tests set it.
+	Now func() time.Time
+}
+
+// Client lists embedding tasks. It is safe for concurrent use.
+type Client struct {
+	cfg   Config
+	base  *url.URL
+	seed  maphash.Seed
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+// New checks the configuration and fills in defaults.
+func New(cfg Config) (*Client, error) {
+	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("API URL %q: want an absolute http(s) URL such as https://api.twelvelabs.io/v1.3", cfg.BaseURL)
+	}
+	if base.User != nil || base.RawQuery != "" {
+		return nil, fmt.Errorf("API URL %q: must carry neither credentials nor a query", cfg.BaseURL)
+	}
+	if cfg.Key == nil {
+		return nil, errors.New("no API key source")
+	}
+	if cfg.PageLimit == 0 {
+		cfg.PageLimit = MaxPageLimit
+	}
+	if cfg.PageLimit < 1 || cfg.PageLimit > MaxPageLimit {
+		return nil, fmt.Errorf("page limit %d: want 1 to %d", cfg.PageLimit, MaxPageLimit)
+	}
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&cfg.Concurrency, DefaultConcurrency)
+	def(&cfg.MaxPages, DefaultMaxPages)
+	if cfg.Concurrency < 1 || cfg.MaxPages < 1 || cfg.Retries < 0 {
+		return nil, fmt.Errorf("concurrency %d, max pages %d, retries %d: want at least 1, 1 and 0",
+			cfg.Concurrency, cfg.MaxPages, cfg.Retries)
+	}
+	if cfg.Lookback == 0 {
+		cfg.Lookback = DefaultLookback
+	}
+	if cfg.Lookback < 0 {
+		return nil, fmt.Errorf("look-back %s: want a positive duration", cfg.Lookback)
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.BackoffBase == 0 {
+		cfg.BackoffBase = 200 * time.Millisecond
+	}
+	if cfg.BackoffMax == 0 {
+		cfg.BackoffMax = 5 * time.Second
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.OnResponse == nil {
+		cfg.OnResponse = func(API, string) {}
+	}
+	return &Client{cfg: cfg, base: base, seed: maphash.MakeSeed(), sleep: sleepCtx}, nil
+}
+
+// List walks every page of one API's task list and aggregates it. Page 1
+// comes first, for total_page; pages 2..total_page follow concurrently. The
+// window is pinned (ended_at = the listing's start), so tasks created during
+// the listing do not shift pages, and each _id counts once in case pages
+// shift all the same.
+//
+// On error the returned Listing still carries Pages, Requests and Duration,
+// but no Groups: a failed listing has no counts, not partial ones.
+func (c *Client) List(ctx context.Context, api API) (*Listing, error) {
+	start := c.cfg.Now()
+	l := newListing(api, start)
+	l.WindowEnd = start.UTC()
+	l.WindowStart = l.WindowEnd.Add(-c.cfg.Lookback)
+	var requests atomic.Int64
+	err := c.list(ctx, l, &requests)
+	l.Requests = int(requests.Load())
+	l.Duration = c.cfg.Now().Sub(start)
+	if err != nil {
+		l.Groups = nil
+		return l, fmt.Errorf("listing Embed API %s: %w", api, err)
+	}
+	return l, nil
+}
+
+func (c *Client) list(ctx context.Context, l *Listing, requests *atomic.Int64) error {
+	first, err := c.fetchPage(ctx, l, 1, requests)
+	if err != nil {
+		return err
+	}
+	l.Pages = 1
+	l.TotalResults = first.info.TotalResults
+	seen := newIDSet(c.seed, first.info.TotalResults)
+	seen.addPage(l, first.tasks)
+
+	total := first.info.TotalPage
+	// total_results can reveal pages that total_page understates.
+	if per := first.info.LimitPerPage; per > 0 {
+		if byResults := (first.info.TotalResults + per - 1) / per; byResults > total {
+			total = byResults
+		}
+	}
+	if len(first.tasks) == 0 || total <= 1 {
+		return nil
+	}
+	if total > c.cfg.MaxPages {
+		return fmt.Errorf("the listing needs %d pages (%d tasks), more than the cap of %d pages",
+			total, first.info.TotalResults, c.cfg.MaxPages)
+	}
+
+	// Pages after an empty one are not requested: the list ended early
+	// (tasks expired during the listing).
+	var emptyFrom atomic.Int64
+	emptyFrom.Store(int64(total) + 1)
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.cfg.Concurrency)
+	for n := 2; n <= total; n++ {
+		if int64(n) >= emptyFrom.Load() || gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			if int64(n) >= emptyFrom.Load() {
+				return nil
+			}
+			p, err := c.fetchPage(gctx, l, n, requests)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			l.Pages++
+			if len(p.tasks) == 0 {
+				for cur := emptyFrom.Load(); int64(n) < cur && !emptyFrom.CompareAndSwap(cur, int64(n)); cur = emptyFrom.Load() {
+				}
+				return nil
+			}
+			seen.addPage(l, p.tasks)
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// idSet remembers the _ids of a listing as 64-bit hashes: 8 bytes a task
+// instead of the id string, at a collision chance far below one in a
+// billion for a listing of a million tasks.
+type idSet struct {
+	seed maphash.Seed
+	ids  map[uint64]struct{}
+}
+
+func newIDSet(seed maphash.Seed, hint int) *idSet {
+	if hint < 0 || hint > 1<<20 {
+		hint = 1 << 20 // a hostile total_results must not allocate
+	}
+	return &idSet{seed: seed, ids: make(map[uint64]struct{}, hint)}
+}
+
+func (s *idSet) addPage(l *Listing, tasks []task) {
+	for i := range tasks {
+		t := &tasks[i]
+		if t.ID != "" {
+			h := maphash.String(s.seed, t.ID)
+			if _, dup := s.ids[h]; dup {
+				l.Duplicates++
+				continue
+			}
+			s.ids[h] = struct{}{}
+		}
+		l.add(t)
+	}
+}
+
+// fetchPage gets one page, retrying what is worth retrying.
+func (c *Client) fetchPage(ctx context.Context, l *Listing, n int, requests *atomic.Int64) (*page, error) {
+	u := *c.base
+	u.Path += l.API.Path()
+	q := url.Values{}
+	q.Set("page", strconv.Itoa(n))
+	q.Set("page_limit", strconv.Itoa(c.cfg.PageLimit))
+	q.Set("started_at", l.WindowStart.Format(time.RFC3339))
+	q.Set("ended_at", l.WindowEnd.Format(time.RFC3339))
+	u.RawQuery = q.Encode()
+	target := u.String()
+
+	for attempt := 0; ; attempt++ {
+		p, retryAfter, err := c.try(ctx, l.API, n, target, requests)
+		if err == nil {
+			return p, nil
+		}
+		if retryAfter < 0 || attempt >= c.cfg.Retries || ctx.Err() != nil {
+			return nil, err
+		}
+		delay := retryAfter
+		if delay == 0 {
+			delay = c.backoff(attempt)
+		}
+		if dl, ok := ctx.Deadline(); ok && c.cfg.Now().Add(delay).After(dl) {
+			return nil, fmt.Errorf("%w (no retry: waiting %s would pass the scrape deadline)", err, delay.Round(time.Millisecond))
+		}
+		if serr := c.sleep(ctx, delay); serr != nil {
+			return nil, err
+		}
+	}
+}
+
+// try sends one request. retryAfter is negative when the error is final,
+// zero when a retry should back off by itself, and positive when the API
+// said how long to wait.
+func (c *Client) try(ctx context.Context, api API, n int, target string, requests *atomic.Int64) (p *page, retryAfter time.Duration, err error) {
+	key, err := c.cfg.Key.APIKey()
+	if err != nil {
+		return nil, -1, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return nil, -1, err
+	}
+	req.Header.Set("x-api-key", key)
+	req.Header.Set("Accept", "application/json")
+	if c.cfg.UserAgent != "" {
+		req.Header.Set("User-Agent", c.cfg.UserAgent)
+	}
+	requests.Add(1)
+	resp, err := c.cfg.HTTPClient.Do(req)
+	if err != nil {
+		c.cfg.OnResponse(api, "error")
+		if ctx.Err() != nil {
+			return nil, -1, fmt.Errorf("GET %s page %d: %w", api.Path(), n, context.Cause(ctx))
+		}
+		return nil, 0, fmt.Errorf("GET %s page %d: %w", api.Path(), n, transportError(err))
+	}
+	defer resp.Body.Close()
+	c.cfg.OnResponse(api, strconv.Itoa(resp.StatusCode))
+
+	if resp.StatusCode == http.StatusOK {
+		p, err := decodePage(resp.Body, c.cfg.MaxBodyBytes)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, -1, fmt.Errorf("GET %s page %d: %w", api.Path(), n, context.Cause(ctx))
+			}
+			// A body cut short in transit may come whole next time; one
+			// too large or of the wrong shape will not.
+			final := errors.Is(err, errBodyTooLarge) || errors.Is(err, errMalformed)
+			return nil, retryDelay(final, 0), fmt.Errorf("GET %s page %d: %w", api.Path(), n, err)
+		}
+		return p, 0, nil
+	}
+
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	apiErr := &APIError{API: api, Page: n, StatusCode: resp.StatusCode}
+	apiErr.Code, apiErr.Message = parseErrorBody(resp.StatusCode, body, key)
+	retryable := resp.StatusCode == http.StatusTooManyRequests ||
+		resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode >= 500
+	return nil, retryDelay(!retryable, parseRetryAfter(resp.Header.Get("Retry-After"), c.cfg.Now())), apiErr
+}
+
+func retryDelay(final bool, d time.Duration) time.Duration {
+	if final {
+		return -1
+	}
+	return d
+}
+
+// parseRetryAfter reads Retry-After as seconds or as an HTTP date; zero when
+// absent or unreadable.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs <= 0 || secs > 1e6 {
+			return 0
+		}
+		return time.Duration(secs * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.cfg.BackoffBase << min(attempt, 16)
+	if d <= 0 || d > c.cfg.BackoffMax {
+		d = c.cfg.BackoffMax
+	}
+	// Full jitter over the upper half keeps HA pairs of exporters apart
+	// while still backing off.
+	return d/2 + rand.N(d/2+1)
+}
+
+// transportError drops the URL that *url.Error repeats; the message that
+// remains says what happened ("connection refused", "EOF").
+func transportError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

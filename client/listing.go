@@ -1,0 +1,96 @@
+package client
+
+import (
+	"math"
+	"time"
+)
+
+// Unknown stands in for a missing model name or status, so that such tasks
+// are still counted.
+const Unknown = "unknown"
+
+// GroupKey identifies the tasks of one model in one status.
+type GroupKey struct {
+	Model  string
+	Status string
+}
+
+// Group aggregates the tasks of one GroupKey.
+type Group struct {
+	Tasks int
+	// VideoNanos and AudioNanos sum video_embedding.metadata.duration and
+	// audio_embedding.metadata.duration in integer nanoseconds: integer sums
+	// do not depend on the order in which concurrent pages arrive, so the
+	// same tasks always give the same value.
+	VideoNanos int64
+	AudioNanos int64
+	// OldestCreated is the earliest created_at in the group; zero when no
+	// task of the group carried a readable created_at.
+	OldestCreated time.Time
+}
+
+// Listing is the aggregate of one complete listing of one API.
+type Listing struct {
+	API    API
+	Groups map[GroupKey]*Group
+	// Window is the creation-time window the listing asked for.
+	WindowStart, WindowEnd time.Time
+	// Pages is the number of pages read; Requests counts HTTP attempts,
+	// retries included.
+	Pages    int
+	Requests int
+	// Tasks counts distinct tasks; Duplicates counts tasks seen again on a
+	// later page (page boundaries shift while tasks are created or expire).
+	Tasks      int
+	Duplicates int
+	// TotalResults is what page 1 announced in page_info.total_results.
+	TotalResults int
+	Started      time.Time
+	Duration     time.Duration
+}
+
+func newListing(api API, started time.Time) *Listing {
+	return &Listing{API: api, Groups: make(map[GroupKey]*Group), Started: started}
+}
+
+// add counts one task. Model and status are already defaulted.
+func (l *Listing) add(t *task) {
+	k := GroupKey{Model: t.Model, Status: t.Status}
+	g := l.Groups[k]
+	if g == nil {
+		g = &Group{}
+		l.Groups[k] = g
+	}
+	g.Tasks++
+	g.VideoNanos = addSaturating(g.VideoNanos, t.VideoNanos)
+	g.AudioNanos = addSaturating(g.AudioNanos, t.AudioNanos)
+	if !t.Created.IsZero() && (g.OldestCreated.IsZero() || t.Created.Before(g.OldestCreated)) {
+		g.OldestCreated = t.Created
+	}
+	l.Tasks++
+}
+
+// VideoSeconds is the summed video duration in seconds.
+func (g *Group) VideoSeconds() float64 { return float64(g.VideoNanos) / 1e9 }
+
+// AudioSeconds is the summed audio duration in seconds.
+func (g *Group) AudioSeconds() float64 { return float64(g.AudioNanos) / 1e9 }
+
+// Nanos turns a duration in seconds as the API sends it into nanoseconds.
+// Negative durations count as zero; absurdly large ones saturate.
+func Nanos(seconds float64) int64 {
+	switch {
+	case !(seconds > 0):
+		return 0
+	case seconds >= math.MaxInt64/1e9:
+		return math.MaxInt64
+	}
+	return int64(math.Round(seconds * 1e9))
+}
+
+func addSaturating(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
