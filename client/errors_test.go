@@ -1,0 +1,148 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParsesEveryErrorShape(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		status        int
+		body          string
+		code, message string
+	}{
+		{"flat", 400, `{"code":"parameter_invalid","message":"The page_limit parameter is invalid.","docs_url":"https://docs.example/errors"}`,
+			"parameter_invalid", "The page_limit parameter is invalid."},
+		{"nested", 401, `{"error":{"code":"api_key_invalid","message":"API Key is either invalid or expired.","details":{"x":1}}}`,
+			"api_key_invalid", "API Key is either invalid or expired."},
+		{"error string", 403, `{"error":"forbidden by gateway"}`, "", "forbidden by gateway"},
+		{"html", 404, "<html><head><title>404</title></head>\n<body><h1>Not Found</h1></body></html>", "", "non-JSON body: 404 Not Found"},
+		{"empty", 400, "", "", "empty body (Bad Request)"},
+		{"other JSON", 400, `{"detail":"nope"}`, "", `error body without code or message: {"detail":"nope"}`},
+		{"key echoed", 401, `{"code":"api_key_invalid","message":"key ` + testKey + ` is invalid"}`, "api_key_invalid", "key <redacted> is invalid"},
+		{"control characters", 400, "{\"code\":\"x\",\"message\":\"a\\nb\\u0000c\"}", "x", "a b c"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &script{steps: []func(http.ResponseWriter, *http.Request){status(tc.status, nil, tc.body)}}
+			c, _ := scripted(t, s, nil)
+			_, err := c.List(context.Background(), V2)
+			var ae *APIError
+			if !errors.As(err, &ae) {
+				t.Fatalf("err %v, want an *APIError", err)
+			}
+			if ae.StatusCode != tc.status || ae.Code != tc.code || ae.Message != tc.message || ae.API != V2 || ae.Page != 1 {
+				t.Errorf("got %+v, want status %d code %q message %q", *ae, tc.status, tc.code, tc.message)
+			}
+			if strings.Contains(err.Error(), testKey) {
+				t.Errorf("error %q contains the key", err)
+			}
+		})
+	}
+}
+
+func TestLongNonJSONBodyIsCut(t *testing.T) {
+	s := &script{steps: []func(http.ResponseWriter, *http.Request){status(502, nil, strings.Repeat("bad gateway ", 10000))}}
+	c, _ := scripted(t, s, func(c *Config) { c.Retries = 0 })
+	_, err := c.List(context.Background(), V1)
+	if err == nil || len(err.Error()) > 300 {
+		t.Errorf("error of %d bytes, want a short one: %v", len(err.Error()), err)
+	}
+}
+
+func TestKeyRejected(t *testing.T) {
+	for code, want := range map[int]bool{401: true, 403: true, 429: false, 500: false} {
+		if got := (&APIError{StatusCode: code}).KeyRejected(); got != want {
+			t.Errorf("%d: KeyRejected %v, want %v", code, got, want)
+		}
+	}
+}
+
+func TestFileKeyFollowsRotation(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(path, []byte("first-key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fk, err := NewFileKey(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, _ := fk.APIKey(); k != "first-key" {
+		t.Fatalf("key %q, want the file's trimmed content", k)
+	}
+	// A rotation by rename, as a Kubernetes secret update does it.
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, []byte("second-key-longer"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+	if k, err := fk.APIKey(); err != nil || k != "second-key-longer" {
+		t.Errorf("after rotation: key %q err %v", k, err)
+	}
+	// Same size, new modification time.
+	if err := os.WriteFile(path, []byte("third-key-xlonger"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	future := time.Now().Add(time.Hour)
+	if err := os.Chtimes(path, future, future); err != nil {
+		t.Fatal(err)
+	}
+	if k, _ := fk.APIKey(); k != "third-key-xlonger" {
+		t.Errorf("after rewrite: key %q", k)
+	}
+}
+
+func TestFileKeyErrorsNameThePathNotTheKey(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, []byte(" \n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		empty:                         "is empty",
+		filepath.Join(dir, "missing"): "no such file or directory",
+	} {
+		_, err := NewFileKey(path)
+		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err %v, want the path and %q", path, err, want)
+		}
+	}
+	path := filepath.Join(dir, "key")
+	if err := os.WriteFile(path, []byte("secret-value"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fk, err := NewFileKey(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fk.APIKey(); err == nil || strings.Contains(err.Error(), "secret-value") {
+		t.Errorf("emptied key file: err %v, want an error without the old key", err)
+	}
+}
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	for name, cfg := range map[string]Config{
+		"relative URL":     {BaseURL: "api.twelvelabs.io/v1.3", Key: StaticKey("k")},
+		"ftp URL":          {BaseURL: "ftp://api.twelvelabs.io", Key: StaticKey("k")},
+		"credentials":      {BaseURL: "https://u:p@api.twelvelabs.io", Key: StaticKey("k")},
+		"no key":           {BaseURL: "https://api.twelvelabs.io/v1.3"},
+		"page limit 51":    {BaseURL: "https://api.twelvelabs.io/v1.3", Key: StaticKey("k"), PageLimit: 51},
+		"concurrency -1":   {BaseURL: "https://api.twelvelabs.io/v1.3", Key: StaticKey("k"), Concurrency: -1},
+		"negative retries": {BaseURL: "https://api.twelvelabs.io/v1.3", Key: StaticKey("k"), Retries: -1},
+	} {
+		if _, err := New(cfg); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
