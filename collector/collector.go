@@ -1,0 +1,144 @@
+// Package collector turns listings of TwelveLabs embedding tasks into
+// Prometheus metrics. It knows Prometheus, not HTTP: listings come from a
+// Lister (the client package in production).
+package collector
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/twelvelabs-community/twelvelabs_exporter/client"
+)
+
+// Lister lists the tasks of one Embed API. On error the Listing, when not
+// nil, still reports Pages and Duration of the failed attempt.
+type Lister interface {
+	List(ctx context.Context, api client.API) (*client.Listing, error)
+}
+
+// Options configure an Exporter.
+type Options struct {
+	// APIs to list; each gets its own twelvelabs_up.
+	APIs []client.API
+	// CacheTTL, when positive, serves the last successful listing of an
+	// API until it is that old, instead of listing again.
+	CacheTTL time.Duration
+	Logger   *slog.Logger
+	// Now is the clock; tests set it.
+	Now func() time.Time
+}
+
+// Exporter holds what outlives a scrape: the last listings, the request
+// counters, and the listings in flight that concurrent scrapes share.
+type Exporter struct {
+	lister Lister
+	opts   Options
+	flight singleflight.Group
+
+	mu       sync.Mutex
+	last     map[client.API]result // last listing attempted
+	good     map[client.API]result // last listing that succeeded
+	requests map[requestKey]uint64
+}
+
+type result struct {
+	listing *client.Listing
+	err     error
+	done    time.Time
+}
+
+type requestKey struct {
+	api  client.API
+	code string
+}
+
+// New makes an Exporter for the given APIs.
+func New(lister Lister, opts Options) *Exporter {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if len(opts.APIs) == 0 {
+		opts.APIs = client.APIs
+	}
+	return &Exporter{
+		lister:   lister,
+		opts:     opts,
+		last:     map[client.API]result{},
+		good:     map[client.API]result{},
+		requests: map[requestKey]uint64{},
+	}
+}
+
+// ObserveRequest counts one HTTP request to the API; code is the status
+// code, or "error" when no response came. It is the client's OnResponse.
+func (e *Exporter) ObserveRequest(api client.API, code string) {
+	e.mu.Lock()
+	e.requests[requestKey{api, code}]++
+	e.mu.Unlock()
+}
+
+// Collector returns the collector of one scrape: its listings are bounded
+// by ctx, which carries the scrape's deadline.
+func (e *Exporter) Collector(ctx context.Context) prometheus.Collector {
+	return &scrape{e: e, ctx: ctx}
+}
+
+// listing returns a listing of api for a scrape: from the cache when it is
+// on and fresh, else from a listing shared with every scrape that asks
+// while it runs. The listing runs under the deadline of the scrape that
+// started it, not its cancellation, so that a scraper that gives up early
+// does not fail the others.
+func (e *Exporter) listing(ctx context.Context, api client.API) (result, bool) {
+	if ttl := e.opts.CacheTTL; ttl > 0 {
+		e.mu.Lock()
+		g, ok := e.good[api]
+		e.mu.Unlock()
+		if ok && e.opts.Now().Sub(g.done) < ttl {
+			return g, true
+		}
+	}
+	ch := e.flight.DoChan(string(api), func() (any, error) {
+		lctx := context.WithoutCancel(ctx)
+		if dl, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			lctx, cancel = context.WithDeadline(lctx, dl)
+			defer cancel()
+		}
+		l, err := e.lister.List(lctx, api)
+		r := result{listing: l, err: err, done: e.opts.Now()}
+		e.record(api, r)
+		return r, nil
+	})
+	select {
+	case res := <-ch:
+		return res.Val.(result), false
+	case <-ctx.Done():
+		return result{err: fmt.Errorf("listing Embed API %s: the scrape ended before the listing: %w", api, context.Cause(ctx))}, false
+	}
+}
+
+func (e *Exporter) record(api client.API, r result) {
+	e.mu.Lock()
+	e.last[api] = r
+	if r.err == nil {
+		e.good[api] = r
+	}
+	e.mu.Unlock()
+	log := e.opts.Logger.With("api", string(api))
+	if r.err != nil {
+		log.Error("listing failed", "err", r.err, "hint", hint(r.err))
+		return
+	}
+	l := r.listing
+	log.Debug("listing done", "tasks", l.Tasks, "pages", l.Pages, "requests", l.Requests,
+		"duplicates", l.Duplicates, "duration", l.Duration)
+}

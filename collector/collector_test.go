@@ -1,0 +1,227 @@
+package collector
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/twelvelabs-community/twelvelabs_exporter/client"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+var now = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+
+// fakeLister answers from a table; it counts calls and can block.
+type fakeLister struct {
+	mu       sync.Mutex
+	listings map[client.API]*client.Listing
+	errs     map[client.API]error
+	calls    atomic.Int64
+	gate     chan struct{} // when set, List waits for it or ctx
+}
+
+func (f *fakeLister) List(ctx context.Context, api client.API) (*client.Listing, error) {
+	f.calls.Add(1)
+	if f.gate != nil {
+		select {
+		case <-f.gate:
+		case <-ctx.Done():
+			return &client.Listing{API: api, Pages: 1, Duration: time.Second}, ctx.Err()
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.errs[api]; err != nil {
+		return &client.Listing{API: api, Pages: 2, Duration: 1500 * time.Millisecond}, err
+	}
+	return f.listings[api], nil
+}
+
+func sampleListings() map[client.API]*client.Listing {
+	ts := func(s string) time.Time { t, _ := time.Parse(time.RFC3339Nano, s); return t }
+	return map[client.API]*client.Listing{
+		client.V1: {API: client.V1, Pages: 3, Duration: 250 * time.Millisecond, Groups: map[client.GroupKey]*client.Group{
+			{Model: "marengo3.0", Status: "ready"}:      {Tasks: 100, VideoNanos: 1344000000100, OldestCreated: ts("2026-11-14T08:00:00.500Z")},
+			{Model: "marengo3.0", Status: "processing"}: {Tasks: 3, VideoNanos: 40320000300, OldestCreated: ts("2026-11-20T11:00:00Z")},
+			{Model: "Marengo-retrieval-2.7", Status: "failed"}: {Tasks: 1, OldestCreated: ts("2026-11-19T00:00:00Z")},
+		}},
+		client.V2: {API: client.V2, Pages: 1, Duration: 80 * time.Millisecond, Groups: map[client.GroupKey]*client.Group{
+			{Model: "marengo3.5", Status: "ready"}:   {Tasks: 7, VideoNanos: 600e9, AudioNanos: 420500000000, OldestCreated: ts("2026-11-15T00:00:00Z")},
+			{Model: "unknown", Status: "queued"}:     {Tasks: 2, AudioNanos: 30e9, OldestCreated: ts("2026-11-20T11:59:00Z")},
+			{Model: "marengo3.5", Status: "unknown"}: {Tasks: 1},
+		}},
+	}
+}
+
+func newExporter(l Lister, ttl time.Duration) *Exporter {
+	return New(l, Options{APIs: client.APIs, CacheTTL: ttl, Now: func() time.Time { return now }})
+}
+
+// golden compares a scrape with testdata/NAME.prom, or rewrites it with -update.
+func golden(t *testing.T, c prometheus.Collector, name string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".prom")
+	if *update {
+		reg := prometheus.NewPedanticRegistry()
+		reg.MustRegister(c)
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		for _, mf := range mfs {
+			if _, err := expfmt.MetricFamilyToText(&buf, mf); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer want.Close()
+	if err := testutil.CollectAndCompare(c, want); err != nil {
+		t.Error(err)
+	}
+	problems, err := testutil.CollectAndLint(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	}
+}
+
+func TestExpositionBothAPIsUp(t *testing.T) {
+	e := newExporter(&fakeLister{listings: sampleListings()}, 0)
+	e.ObserveRequest(client.V1, "200")
+	e.ObserveRequest(client.V1, "200")
+	e.ObserveRequest(client.V1, "503")
+	e.ObserveRequest(client.V2, "error")
+	golden(t, e.Collector(context.Background()), "both_up")
+}
+
+func TestExpositionOneAPIFailing(t *testing.T) {
+	f := &fakeLister{listings: sampleListings(), errs: map[client.API]error{
+		client.V1: &client.APIError{API: client.V1, Page: 1, StatusCode: 401, Code: "api_key_invalid", Message: "API Key is either invalid or expired."},
+	}}
+	golden(t, newExporter(f, 0).Collector(context.Background()), "v1_failing")
+}
+
+func TestFailureAfterSuccessDropsTaskMetricsButKeepsLastSuccess(t *testing.T) {
+	f := &fakeLister{listings: sampleListings()}
+	e := newExporter(f, 0)
+	if n := testutil.CollectAndCount(e.Collector(context.Background()), "twelvelabs_embed_tasks"); n != 14 {
+		t.Fatalf("%d task series on success, want 14: 2 models x 3 statuses for v1, 2 x 3 plus 2 unknown statuses for v2", n)
+	}
+	f.mu.Lock()
+	f.errs = map[client.API]error{client.V2: errors.New("boom")}
+	f.mu.Unlock()
+	c := e.Collector(context.Background())
+	if err := testutil.CollectAndCompare(c, strings.NewReader(`
+# HELP twelvelabs_up 1 if the last listing of the API succeeded (all pages read), else 0; when 0, no task metrics of that API are exported.
+# TYPE twelvelabs_up gauge
+twelvelabs_up{api="v1"} 1
+twelvelabs_up{api="v2"} 0
+# HELP twelvelabs_exporter_last_success_timestamp_seconds Unix time at which the last successful listing of the API finished; absent until one has.
+# TYPE twelvelabs_exporter_last_success_timestamp_seconds gauge
+twelvelabs_exporter_last_success_timestamp_seconds{api="v1"} 1.795176e+09
+twelvelabs_exporter_last_success_timestamp_seconds{api="v2"} 1.795176e+09
+`), "twelvelabs_up", "twelvelabs_exporter_last_success_timestamp_seconds"); err != nil {
+		t.Error(err)
+	}
+	if n := testutil.CollectAndCount(c, "twelvelabs_embed_tasks"); n != 6 {
+		t.Errorf("%d task series with v2 failing, want v1's 6 only", n)
+	}
+}
+
+func TestConcurrentScrapesShareOneListing(t *testing.T) {
+	f := &fakeLister{listings: sampleListings(), gate: make(chan struct{})}
+	e := newExporter(f, 0)
+	var wg sync.WaitGroup
+	counts := make([]int, 3)
+	for i := range counts {
+		wg.Go(func() { counts[i] = testutil.CollectAndCount(e.Collector(context.Background()), "twelvelabs_embed_tasks") })
+	}
+	// Let every scrape reach the listing before it finishes.
+	for deadline := time.Now().Add(5 * time.Second); f.calls.Load() < 2 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(f.gate)
+	wg.Wait()
+	if got := f.calls.Load(); got != 2 {
+		t.Errorf("%d listings for 3 concurrent scrapes of 2 APIs, want 2", got)
+	}
+	for i, n := range counts {
+		if n != 14 {
+			t.Errorf("scrape %d saw %d task series, want 14", i, n)
+		}
+	}
+}
+
+func TestCacheServesLastSuccessForTTL(t *testing.T) {
+	f := &fakeLister{listings: sampleListings()}
+	clock := now
+	e := New(f, Options{APIs: []client.API{client.V1}, CacheTTL: time.Minute, Now: func() time.Time { return clock }})
+	scrape := func() float64 {
+		return testutil.ToFloat64(upOnly{e.Collector(context.Background())})
+	}
+	if up := scrape(); up != 1 || f.calls.Load() != 1 {
+		t.Fatalf("first scrape: up %v after %d listings", up, f.calls.Load())
+	}
+	clock = clock.Add(59 * time.Second)
+	f.errs = map[client.API]error{client.V1: errors.New("down")}
+	if up := scrape(); up != 1 || f.calls.Load() != 1 {
+		t.Errorf("within the TTL: up %v after %d listings, want the cached listing and no new one", up, f.calls.Load())
+	}
+	clock = clock.Add(2 * time.Second)
+	if up := scrape(); up != 0 || f.calls.Load() != 2 {
+		t.Errorf("after the TTL: up %v after %d listings, want a new, failing listing", up, f.calls.Load())
+	}
+}
+
+// upOnly narrows a scrape to twelvelabs_up, for testutil.ToFloat64.
+type upOnly struct{ prometheus.Collector }
+
+func (u upOnly) Collect(ch chan<- prometheus.Metric) {
+	all := make(chan prometheus.Metric)
+	go func() { u.Collector.Collect(all); close(all) }()
+	for m := range all {
+		if m.Desc() == upDesc {
+			ch <- m
+		}
+	}
+}
+
+func TestScrapeEndsByItsDeadline(t *testing.T) {
+	f := &fakeLister{listings: sampleListings(), gate: make(chan struct{})}
+	defer close(f.gate)
+	e := newExporter(f, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	n := testutil.CollectAndCount(e.Collector(ctx), "twelvelabs_up", "twelvelabs_embed_tasks")
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("scrape took %v with a 100ms deadline", took)
+	}
+	if n != 2 {
+		t.Errorf("%d series, want twelvelabs_up for each API and no task metrics", n)
+	}
+}
