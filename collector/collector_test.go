@@ -54,8 +54,8 @@ func sampleListings() map[client.API]*client.Listing {
 	ts := func(s string) time.Time { t, _ := time.Parse(time.RFC3339Nano, s); return t }
 	return map[client.API]*client.Listing{
 		client.V1: {API: client.V1, Pages: 3, Duration: 250 * time.Millisecond, Groups: map[client.GroupKey]*client.Group{
-			{Model: "marengo3.0", Status: "ready"}:      {Tasks: 100, VideoNanos: 1344000000100, OldestCreated: ts("2026-11-14T08:00:00.500Z")},
-			{Model: "marengo3.0", Status: "processing"}: {Tasks: 3, VideoNanos: 40320000300, OldestCreated: ts("2026-11-20T11:00:00Z")},
+			{Model: "marengo3.0", Status: "ready"}:             {Tasks: 100, VideoNanos: 1344000000100, OldestCreated: ts("2026-11-14T08:00:00.500Z")},
+			{Model: "marengo3.0", Status: "processing"}:        {Tasks: 3, VideoNanos: 40320000300, OldestCreated: ts("2026-11-20T11:00:00Z")},
 			{Model: "Marengo-retrieval-2.7", Status: "failed"}: {Tasks: 1, OldestCreated: ts("2026-11-19T00:00:00Z")},
 		}},
 		client.V2: {API: client.V2, Pages: 1, Duration: 80 * time.Millisecond, Groups: map[client.GroupKey]*client.Group{
@@ -157,7 +157,9 @@ func TestConcurrentScrapesShareOneListing(t *testing.T) {
 	var wg sync.WaitGroup
 	counts := make([]int, 3)
 	for i := range counts {
-		wg.Go(func() { counts[i] = testutil.CollectAndCount(e.Collector(context.Background()), "twelvelabs_embed_tasks") })
+		wg.Go(func() {
+			counts[i] = testutil.CollectAndCount(e.Collector(context.Background()), "twelvelabs_embed_tasks")
+		})
 	}
 	// Let every scrape reach the listing before it finishes.
 	for deadline := time.Now().Add(5 * time.Second); f.calls.Load() < 2 && time.Now().Before(deadline); {

@@ -142,4 +142,6 @@ func collectGroups(ch chan<- prometheus.Metric, api string, l *client.Listing) {
 	}
 }
 
-func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+// unixSeconds keeps microseconds: UnixMicro is exact in a float64, so the
+// division rounds once and 12:00:00.939 prints as .939, not .9390001.
+func unixSeconds(t time.Time) float64 { return float64(t.UnixMicro()) / 1e6 }
