@@ -143,6 +143,26 @@ func (c *config) keySource(lookupEnv func(string) (string, bool)) (src client.Ke
 	return nil, "", fmt.Errorf("no TwelveLabs API key: set $%s or --twelvelabs.api-key-file", keyEnvVars[0])
 }
 
+// nameFailingFlag adds the flag's name to kingpin's value errors, which
+// say only what failed ("time: invalid duration \"soon\"").
+func nameFailingFlag(app *kingpin.Application, args []string, err error) error {
+	ctx, perr := app.ParseContext(args)
+	if perr != nil {
+		return err
+	}
+	for _, el := range ctx.Elements {
+		fc, ok := el.Clause.(*kingpin.FlagClause)
+		if !ok || el.Value == nil {
+			continue
+		}
+		m := fc.Model()
+		if serr := m.Value.Set(*el.Value); serr != nil {
+			return fmt.Errorf("--%s=%q: %w", m.Name, *el.Value, serr)
+		}
+	}
+	return err
+}
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
@@ -152,7 +172,7 @@ func run(args []string, stderr io.Writer) int {
 	app.ErrorWriter(stderr)
 	app.UsageWriter(stderr)
 	if _, err := app.Parse(args); err != nil {
-		fmt.Fprintf(stderr, "%s: error: %v\n", program, err)
+		fmt.Fprintf(stderr, "%s: error: %v\n", program, nameFailingFlag(app, args, err))
 		return 2
 	}
 	fail := func(err error) int {

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twelvelabs-community/twelvelabs_exporter/client"
+	"github.com/twelvelabs-community/twelvelabs_exporter/simulator"
+)
+
+// testHandler serves the exporter in-process against a simulator.
+func testHandler(t *testing.T, sim *simulator.Server, args ...string) http.Handler {
+	t.Helper()
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	app, cfg := newApp()
+	if _, err := app.Parse(append([]string{"--twelvelabs.url=" + srv.URL + simulator.BasePath}, args...)); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	exp, err := newExporter(cfg, client.StaticKey(simKey), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := newHandler(cfg, exp, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func serve(h http.Handler, header map[string]string) (int, string, time.Duration) {
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	start := time.Now()
+	h.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.String(), time.Since(start)
+}
+
+func TestPrometheusScrapeTimeoutBoundsTheScrape(t *testing.T) {
+	sim := simulator.New(simKey)
+	sim.SetLatency(3 * time.Second)
+	h := testHandler(t, sim, "--twelvelabs.timeout=20s", "--twelvelabs.timeout-offset=250ms")
+	code, body, took := serve(h, map[string]string{"X-Prometheus-Scrape-Timeout-Seconds": "1"})
+	if code != 200 || took > 2*time.Second {
+		t.Fatalf("HTTP %d after %v; want an answer within the 1s scrape timeout", code, took)
+	}
+	for _, want := range []string{`twelvelabs_up{api="v1"} 0`, `twelvelabs_up{api="v2"} 0`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("missing %s", want)
+		}
+	}
+	if strings.Contains(body, "twelvelabs_embed_tasks{") {
+		t.Error("a listing cut by the deadline must export no task metrics")
+	}
+}
+
+func TestExcessScrapesGet503(t *testing.T) {
+	sim := simulator.New(simKey)
+	sim.SetLatency(500 * time.Millisecond)
+	h := testHandler(t, sim, "--web.max-requests=1", "--twelvelabs.embed-api=v1")
+	var wg sync.WaitGroup
+	codes := make([]int, 2)
+	wg.Go(func() { codes[0], _, _ = serve(h, nil) })
+	time.Sleep(100 * time.Millisecond)
+	codes[1], _, _ = serve(h, nil)
+	wg.Wait()
+	if codes[0] != 200 || codes[1] != http.StatusServiceUnavailable {
+		t.Errorf("codes %v, want the first scrape served and the second refused with 503", codes)
+	}
+}

@@ -1,0 +1,422 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/twelvelabs-community/twelvelabs_exporter/client"
+	"github.com/twelvelabs-community/twelvelabs_exporter/simulator"
+)
+
+const simKey = "tlk_sim_5f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+// binary is the exporter built once for the tests that run it as a user would.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "twelvelabs_exporter-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, program)
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building the exporter:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// exporterProcess is the built exporter running on a free loopback port.
+type exporterProcess struct {
+	cmd    *exec.Cmd
+	addr   string
+	mu     sync.Mutex
+	stderr bytes.Buffer
+	done   chan error
+}
+
+func (p *exporterProcess) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stderr.Write(b)
+}
+
+func (p *exporterProcess) logs() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stderr.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startExporter runs the binary and waits (at most 10 s) until it answers.
+func startExporter(t *testing.T, env []string, args ...string) *exporterProcess {
+	t.Helper()
+	p := &exporterProcess{addr: freeAddr(t), done: make(chan error, 1)}
+	p.cmd = exec.Command(binary, append([]string{"--web.listen-address=" + p.addr}, args...)...)
+	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
+	p.cmd.Stderr = p
+	p.cmd.Stdout = p
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		if t.Failed() {
+			t.Logf("exporter log:\n%s", p.logs())
+		}
+	})
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get("http://" + p.addr + "/")
+		if err == nil {
+			resp.Body.Close()
+			return p
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the exporter did not answer within 10s: %v", err)
+		}
+	}
+}
+
+func get(t *testing.T, url string, header map[string]string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func parseMetrics(t *testing.T, text string) map[string]*dto.MetricFamily {
+	t.Helper()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := p.TextToMetricFamilies(strings.NewReader(text))
+	if err != nil {
+		t.Fatalf("parsing the exposition: %v", err)
+	}
+	return mfs
+}
+
+// value finds the sample of a family with exactly these labels.
+func value(mfs map[string]*dto.MetricFamily, name string, labels map[string]string) (float64, bool) {
+	mf := mfs[name]
+	if mf == nil {
+		return 0, false
+	}
+next:
+	for _, m := range mf.GetMetric() {
+		if len(m.GetLabel()) != len(labels) {
+			continue
+		}
+		for _, lp := range m.GetLabel() {
+			if labels[lp.GetName()] != lp.GetValue() {
+				continue next
+			}
+		}
+		switch {
+		case m.Gauge != nil:
+			return m.Gauge.GetValue(), true
+		case m.Counter != nil:
+			return m.Counter.GetValue(), true
+		}
+	}
+	return 0, false
+}
+
+type groupWant struct {
+	tasks         int
+	video, audio  int64
+	oldestMicros  int64
+	hasOldestTask bool
+}
+
+// want aggregates simulator tasks the plain way.
+func want(tasks []simulator.Task, api string) map[client.GroupKey]*groupWant {
+	out := map[client.GroupKey]*groupWant{}
+	for _, tk := range tasks {
+		k := client.GroupKey{Model: tk.Model, Status: tk.Status}
+		if k.Model == "" {
+			k.Model = "unknown"
+		}
+		g := out[k]
+		if g == nil {
+			g = &groupWant{}
+			out[k] = g
+		}
+		g.tasks++
+		if tk.VideoSeconds >= 0 {
+			g.video += client.Nanos(tk.VideoSeconds)
+		}
+		if tk.AudioSeconds >= 0 && api == "v2" {
+			g.audio += client.Nanos(tk.AudioSeconds)
+		}
+		if us := tk.Created.UnixMicro(); !g.hasOldestTask || us < g.oldestMicros {
+			g.oldestMicros, g.hasOldestTask = us, true
+		}
+	}
+	return out
+}
+
+// The issue's acceptance test: 1,237 tasks over both APIs, exact counts,
+// sums and oldest timestamps, and ceil(N/50) requests per API per scrape.
+func TestBinaryExportsExactCountsWithMinimalRequests(t *testing.T) {
+	sim := simulator.New(simKey)
+	now := time.Now()
+	sizes := map[string]int{"v1": 700, "v2": 537}
+	tasks := map[string][]simulator.Task{}
+	for api, n := range sizes {
+		tasks[api] = simulator.Generate(simulator.GenerateOptions{Seed: 42, N: n, Now: now, API: api,
+			FailedRatio: 0.07, ProcessingRatio: 0.13, UnknownModelRatio: 0.01})
+		sim.SetTasks(api, tasks[api])
+	}
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+
+	p := startExporter(t, []string{"TWELVELABS_API_KEY=" + simKey}, "--twelvelabs.url="+srv.URL+simulator.BasePath)
+	for scrape := 1; scrape <= 2; scrape++ {
+		code, body := get(t, "http://"+p.addr+"/metrics", nil)
+		if code != 200 {
+			t.Fatalf("scrape %d: HTTP %d", scrape, code)
+		}
+		mfs := parseMetrics(t, body)
+		for api, n := range sizes {
+			if got := sim.Requests(api); got != int64(scrape*((n+49)/50)) {
+				t.Errorf("scrape %d: %s saw %d requests in all, want %d per scrape", scrape, api, got, (n+49)/50)
+			}
+			if up, _ := value(mfs, "twelvelabs_up", map[string]string{"api": api}); up != 1 {
+				t.Errorf("twelvelabs_up{api=%q} = %v", api, up)
+			}
+			if pages, _ := value(mfs, "twelvelabs_exporter_scrape_pages", map[string]string{"api": api}); pages != float64((n+49)/50) {
+				t.Errorf("scrape_pages{api=%q} = %v", api, pages)
+			}
+			total := 0.0
+			for k, g := range want(tasks[api], api) {
+				l := map[string]string{"api": api, "model_name": k.Model, "status": k.Status}
+				check := func(name string, w float64) {
+					if got, ok := value(mfs, name, l); !ok || got != w {
+						t.Errorf("%s%v = %v (present %v), want %v", name, l, got, ok, w)
+					}
+				}
+				check("twelvelabs_embed_tasks", float64(g.tasks))
+				check("twelvelabs_embed_tasks_video_duration_seconds", float64(g.video)/1e9)
+				check("twelvelabs_embed_tasks_audio_duration_seconds", float64(g.audio)/1e9)
+				check("twelvelabs_embed_tasks_oldest_created_timestamp_seconds", float64(g.oldestMicros)/1e6)
+				total += float64(g.tasks)
+			}
+			var sum float64
+			for _, m := range mfs["twelvelabs_embed_tasks"].GetMetric() {
+				for _, lp := range m.GetLabel() {
+					if lp.GetName() == "api" && lp.GetValue() == api {
+						sum += m.GetGauge().GetValue()
+					}
+				}
+			}
+			if sum != float64(n) || total != float64(n) {
+				t.Errorf("%s: exported %v tasks in all, want %d", api, sum, n)
+			}
+		}
+		if _, ok := value(mfs, "twelvelabs_exporter_build_info", nil); !ok && mfs["twelvelabs_exporter_build_info"] == nil {
+			t.Error("twelvelabs_exporter_build_info missing")
+		}
+		for _, name := range []string{"go_goroutines", "process_cpu_seconds_total"} {
+			if mfs[name] == nil {
+				t.Errorf("%s missing: the standard collectors should stay on", name)
+			}
+		}
+	}
+	if strings.Contains(p.logs(), simKey) {
+		t.Error("the exporter logged the API key")
+	}
+}
+
+func TestBinaryWithRevokedKeyKeepsServing(t *testing.T) {
+	sim := simulator.New("another-key")
+	sim.SetTasks("v1", simulator.Generate(simulator.GenerateOptions{Seed: 1, N: 60, Now: time.Now(), API: "v1"}))
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	keyFile := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(keyFile, []byte(simKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startExporter(t, nil, "--twelvelabs.url="+srv.URL+simulator.BasePath, "--twelvelabs.api-key-file="+keyFile, "--twelvelabs.embed-api=v1")
+
+	code, body := get(t, "http://"+p.addr+"/metrics", nil)
+	mfs := parseMetrics(t, body)
+	if up, ok := value(mfs, "twelvelabs_up", map[string]string{"api": "v1"}); code != 200 || !ok || up != 0 {
+		t.Fatalf("HTTP %d, twelvelabs_up %v (present %v); want 200 and 0", code, up, ok)
+	}
+	if mfs["twelvelabs_embed_tasks"] != nil || mfs["twelvelabs_up"].GetMetric()[0].GetLabel()[0].GetValue() != "v1" || len(mfs["twelvelabs_up"].GetMetric()) != 1 {
+		t.Error("a failed listing must export no task metrics, and only the configured API")
+	}
+	if n, _ := value(mfs, "twelvelabs_exporter_api_requests_total", map[string]string{"api": "v1", "code": "401"}); n != 1 {
+		t.Errorf("401 requests counted %v, want 1 (never retried)", n)
+	}
+	// Rotate the key in place: the next scrape uses it without a restart.
+	if err := os.WriteFile(keyFile, []byte("another-key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, body = get(t, "http://"+p.addr+"/metrics", nil)
+	mfs = parseMetrics(t, body)
+	if up, _ := value(mfs, "twelvelabs_up", map[string]string{"api": "v1"}); up != 1 {
+		t.Errorf("after rotating the key file: twelvelabs_up %v, want 1", up)
+	}
+	if n, _ := value(mfs, "twelvelabs_embed_tasks", map[string]string{"api": "v1", "model_name": "marengo3.0", "status": "ready"}); n == 0 {
+		t.Error("after rotating the key file: no tasks exported")
+	}
+	logs := p.logs()
+	if !strings.Contains(logs, `msg="listing failed" api=v1`) || !strings.Contains(logs, "api_key_invalid") || !strings.Contains(logs, "rotate it") {
+		t.Errorf("the failure should be logged with the API's code and a hint:\n%s", logs)
+	}
+	for _, secret := range []string{simKey, "another-key"} {
+		if strings.Contains(logs, secret) || strings.Contains(body, secret) {
+			t.Errorf("the key %q leaked into the logs or metrics", secret)
+		}
+	}
+	_, landing := get(t, "http://"+p.addr+"/", nil)
+	if !strings.Contains(landing, "TwelveLabs Exporter") || !strings.Contains(landing, `href="/metrics"`) || strings.Contains(landing, simKey) {
+		t.Errorf("landing page:\n%s", landing)
+	}
+}
+
+func TestBinaryStopsGracefullyOnSIGTERM(t *testing.T) {
+	p := startExporter(t, []string{"TWELVELABS_API_KEY=k"}, "--twelvelabs.url=http://127.0.0.1:1/v1.3")
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.done:
+		p.done <- err // for the cleanup
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("still running 10s after SIGTERM")
+	}
+}
+
+func TestStartupErrorsSayWhatToFix(t *testing.T) {
+	dir := t.TempDir()
+	emptyFile := filepath.Join(dir, "empty")
+	if err := os.WriteFile(emptyFile, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	unreadable := filepath.Join(dir, "unreadable")
+	if err := os.Mkdir(unreadable, 0o700); err != nil { // a directory cannot be read as a file
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		env  []string
+		args []string
+		want string
+	}{
+		{"no key", nil, nil, "no TwelveLabs API key: set $TWELVELABS_API_KEY or --twelvelabs.api-key-file"},
+		{"empty env key", []string{"TWELVELABS_API_KEY= "}, nil, "$TWELVELABS_API_KEY is empty"},
+		{"empty key file", nil, []string{"--twelvelabs.api-key-file=" + emptyFile}, "API key file " + emptyFile + " is empty"},
+		{"missing key file", nil, []string{"--twelvelabs.api-key-file=" + dir + "/nope"}, "no such file or directory"},
+		{"unreadable key file", nil, []string{"--twelvelabs.api-key-file=" + unreadable}, "is a directory"},
+		{"bad API", []string{"TWELVELABS_API_KEY=" + simKey}, []string{"--twelvelabs.embed-api=v3"}, `--twelvelabs.embed-api: unknown Embed API "v3"`},
+		{"bad URL", []string{"TWELVELABS_API_KEY=" + simKey}, []string{"--twelvelabs.url=api.twelvelabs.io"}, "--twelvelabs.url"},
+		{"bad concurrency", []string{"TWELVELABS_API_KEY=" + simKey}, []string{"--twelvelabs.concurrency=0"}, "--twelvelabs.concurrency=0: want at least 1"},
+		{"bad duration", []string{"TWELVELABS_API_KEY=" + simKey}, []string{"--twelvelabs.timeout=soon"}, "twelvelabs.timeout"},
+		{"bad telemetry path", []string{"TWELVELABS_API_KEY=" + simKey}, []string{"--web.telemetry-path=metrics"}, "--web.telemetry-path"},
+		{"unknown flag", []string{"TWELVELABS_API_KEY=" + simKey}, []string{"--twelvelabs.key=x"}, "unknown long flag '--twelvelabs.key'"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(binary, append([]string{"--web.listen-address=" + freeAddr(t)}, tc.args...)...)
+			cmd.Env = tc.env
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("started; want a failure saying %q", tc.want)
+			}
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			if len(lines) != 1 || !strings.Contains(lines[0], tc.want) || !strings.HasPrefix(lines[0], program+": error: ") {
+				t.Errorf("output %q: want one line saying %q", out, tc.want)
+			}
+			if strings.Contains(string(out), simKey) {
+				t.Error("the key is in the output")
+			}
+		})
+	}
+}
+
+func TestAlternativeKeyVariable(t *testing.T) {
+	sim := simulator.New(simKey)
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	p := startExporter(t, []string{"TWELVE_LABS_API_KEY=" + simKey}, "--twelvelabs.url="+srv.URL+simulator.BasePath)
+	_, body := get(t, "http://"+p.addr+"/metrics", nil)
+	mfs := parseMetrics(t, body)
+	for _, api := range []string{"v1", "v2"} {
+		if up, _ := value(mfs, "twelvelabs_up", map[string]string{"api": api}); up != 1 {
+			t.Errorf("with $TWELVE_LABS_API_KEY: twelvelabs_up{api=%q} = %v", api, up)
+		}
+	}
+	sc := bufio.NewScanner(strings.NewReader(p.logs()))
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "Starting") && !strings.Contains(sc.Text(), "api_key_from=$TWELVE_LABS_API_KEY") {
+			t.Errorf("start-up line should name the key's source: %s", sc.Text())
+		}
+	}
+}
+
+func TestScrapeTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		header string
+		want   time.Duration
+	}{
+		{"", 10 * time.Second},
+		{"junk", 10 * time.Second},
+		{"-3", 10 * time.Second},
+		{"NaN", 10 * time.Second},
+		{"4", 3500 * time.Millisecond},
+		{"30", 10 * time.Second},
+		{"0.3", 300 * time.Millisecond},
+	} {
+		if got := scrapeTimeout(tc.header, 10*time.Second, 500*time.Millisecond); got != tc.want {
+			t.Errorf("header %q: %v, want %v", tc.header, got, tc.want)
+		}
+	}
+	if math.IsNaN(0) {
+		t.Skip()
+	}
+}
