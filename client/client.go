@@ -301,7 +301,7 @@ func (c *Client) try(ctx context.Context, api API, n int, target string, request
 		}
 		return nil, 0, fmt.Errorf("GET %s page %d: %w", api.Path(), n, transportError(err))
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	c.cfg.OnResponse(api, strconv.Itoa(resp.StatusCode))
 
 	if resp.StatusCode == http.StatusOK {

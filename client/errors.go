@@ -42,6 +42,16 @@ func (e *APIError) KeyRejected() bool {
 		e.Code == "api_key_invalid"
 }
 
+// RateLimited tells whether the API refused the request for the rate limit.
+func (e *APIError) RateLimited() bool { return e.StatusCode == http.StatusTooManyRequests }
+
+// NotFound tells whether the endpoint does not exist, which points at a
+// wrong base URL.
+func (e *APIError) NotFound() bool { return e.StatusCode == http.StatusNotFound }
+
+// ServerFault tells whether the API failed on its side (5xx).
+func (e *APIError) ServerFault() bool { return e.StatusCode >= http.StatusInternalServerError }
+
 // errorBody covers both error shapes the API uses:
 // {"code","message","docs_url"} and {"error":{"code","message","details"}}.
 // Some gateways send {"error":"text"}, which the raw field catches.

@@ -56,11 +56,23 @@ func TestLongNonJSONBodyIsCut(t *testing.T) {
 	}
 }
 
-func TestKeyRejected(t *testing.T) {
-	for code, want := range map[int]bool{401: true, 403: true, 429: false, 500: false} {
-		if got := (&APIError{StatusCode: code}).KeyRejected(); got != want {
-			t.Errorf("%d: KeyRejected %v, want %v", code, got, want)
+func TestErrorClasses(t *testing.T) {
+	for code, want := range map[int][4]bool{
+		400: {false, false, false, false},
+		401: {true, false, false, false},
+		403: {true, false, false, false},
+		404: {false, false, true, false},
+		429: {false, true, false, false},
+		500: {false, false, false, true},
+		503: {false, false, false, true},
+	} {
+		e := &APIError{StatusCode: code}
+		if got := [4]bool{e.KeyRejected(), e.RateLimited(), e.NotFound(), e.ServerFault()}; got != want {
+			t.Errorf("%d: key rejected, rate-limited, not found, server fault = %v, want %v", code, got, want)
 		}
+	}
+	if !(&APIError{StatusCode: 400, Code: "api_key_invalid"}).KeyRejected() {
+		t.Error("code api_key_invalid should count as a rejected key whatever the status")
 	}
 }
 

@@ -90,7 +90,7 @@ func TestGivesUpAfterRetries(t *testing.T) {
 	c, _ := scripted(t, s, nil)
 	_, err := c.List(context.Background(), V1)
 	var ae *APIError
-	if !errors.As(err, &ae) || ae.StatusCode != 503 || s.n.Load() != 3 {
+	if !errors.As(err, &ae) || ae.StatusCode != http.StatusServiceUnavailable || s.n.Load() != 3 {
 		t.Fatalf("err %v after %d requests; want an APIError 503 after 3", err, s.n.Load())
 	}
 	if !strings.Contains(err.Error(), "empty body (Service Unavailable)") {

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twelvelabs-community/twelvelabs_exporter/simulator"
+)
+
+// readmeTable returns the rows of the first table under the heading, each
+// row's cells with backticks and spaces trimmed.
+func readmeTable(t *testing.T, heading string) [][]string {
+	t.Helper()
+	raw, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(raw), "\n"+heading+"\n")
+	if !ok {
+		t.Fatalf("README.md has no %q section", heading)
+	}
+	var rows [][]string
+	inTable := false
+	for _, line := range strings.Split(section, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			if inTable {
+				break
+			}
+			continue
+		}
+		inTable = true
+		if strings.HasPrefix(line, "|---") {
+			continue
+		}
+		var cells []string
+		for _, c := range strings.Split(strings.Trim(line, "|"), "|") {
+			cells = append(cells, strings.Trim(strings.TrimSpace(c), "`"))
+		}
+		rows = append(rows, cells)
+	}
+	if len(rows) < 2 {
+		t.Fatalf("README.md %q: no table", heading)
+	}
+	return rows[1:] // without the header row
+}
+
+func TestReadmeFlagsTableMatchesTheFlags(t *testing.T) {
+	app, _ := newApp()
+	code := map[string]string{}
+	for _, f := range app.Model().Flags {
+		if !f.Hidden {
+			code["--"+f.Name] = strings.Join(f.Default, ",")
+		}
+	}
+	doc := map[string]string{}
+	for _, row := range readmeTable(t, "## Flags") {
+		doc[row[0]] = row[1]
+	}
+	for name, def := range code {
+		d, ok := doc[name]
+		switch {
+		case !ok:
+			t.Errorf("flag %s (default %q) is missing from the README", name, def)
+		case d != def && (def != "false" || d != ""):
+			t.Errorf("flag %s: README says default %q, the code %q", name, d, def)
+		}
+	}
+	for name := range doc {
+		if _, ok := code[name]; !ok {
+			t.Errorf("README lists %s, which the exporter does not have", name)
+		}
+	}
+}
+
+func TestReadmeMetricsTableMatchesTheExposition(t *testing.T) {
+	sim := simulator.New(simKey)
+	for _, api := range []string{"v1", "v2"} {
+		sim.SetTasks(api, simulator.Generate(simulator.GenerateOptions{Seed: 3, N: 80, Now: time.Now(), API: api, FailedRatio: 0.2, ProcessingRatio: 0.2}))
+	}
+	code, body, _ := serve(testHandler(t, sim), nil)
+	if code != 200 {
+		t.Fatalf("HTTP %d", code)
+	}
+	type shape struct{ typ, labels string }
+	exported := map[string]shape{}
+	for name, mf := range parseMetrics(t, body) {
+		if !strings.HasPrefix(name, "twelvelabs_") {
+			continue
+		}
+		var labels []string
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if !slices.Contains(labels, lp.GetName()) {
+					labels = append(labels, lp.GetName())
+				}
+			}
+		}
+		slices.Sort(labels)
+		exported[name] = shape{strings.ToLower(mf.GetType().String()), strings.Join(labels, ",")}
+	}
+	documented := map[string]shape{}
+	for _, row := range readmeTable(t, "## Metrics") {
+		var labels []string
+		for _, l := range strings.Split(row[2], ",") {
+			labels = append(labels, strings.Trim(strings.TrimSpace(l), "`"))
+		}
+		slices.Sort(labels)
+		documented[row[0]] = shape{row[1], strings.Join(labels, ",")}
+	}
+	for name, s := range exported {
+		if d, ok := documented[name]; !ok {
+			t.Errorf("metric %s (%s, labels %s) is missing from the README", name, s.typ, s.labels)
+		} else if d != s {
+			t.Errorf("metric %s: README says %+v, the exporter %+v", name, d, s)
+		}
+	}
+	for name := range documented {
+		if _, ok := exported[name]; !ok {
+			t.Errorf("README lists %s, which the exporter does not export", name)
+		}
+	}
+}
