@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -19,21 +20,51 @@ const BasePath = "/v1.3"
 const MaxPageLimit = 50
 
 // Server is an http.Handler for GET /v1.3/embed/tasks (v1) and
-// GET /v1.3/embed-v2/tasks (v2).
+// GET /v1.3/embed-v2/tasks (v2), plus a control API under /_sim/.
 type Server struct {
-	// Latency is added to every request, to model the API's round trip.
-	latency atomic.Int64
-
-	mu    sync.RWMutex
-	key   string
-	tasks map[string][]Task // by API, newest first
+	mu       sync.Mutex
+	key      string
+	tasks    map[string][]Task // by API, oldest first
+	latency  time.Duration
+	workload Workload
+	fault    Fault
+	rng      *rand.Rand
+	advanced time.Time // when the live workload last ran
+	carry    float64   // fractional arrivals not yet created
+	now      func() time.Time
 
 	requests sync.Map // API -> *atomic.Int64
 }
 
+// Workload is the live part of the simulation: tasks keep arriving, move
+// from processing to ready or failed, and expire after the retention.
+type Workload struct {
+	// RatePerMinute new tasks arrive per API; 0 stops arrivals and expiry.
+	RatePerMinute float64 `json:"rate_per_minute"`
+	// FailedRatio of new tasks fail; StuckRatio stay processing for ever.
+	FailedRatio float64 `json:"failed_ratio"`
+	StuckRatio  float64 `json:"stuck_ratio"`
+	// ProcessingSeconds is the mean time a task takes.
+	ProcessingSeconds float64 `json:"processing_seconds"`
+}
+
+// Fault is injected into a share of list requests, before the key check,
+// as a gateway in front of the API would.
+type Fault struct {
+	// Kind is one of "" (none), "429", "500", "502", "503", "html"
+	// (a gateway's HTML 502 page), "malformed" (200 with broken JSON),
+	// "truncated" (200 with a body cut short), "hang" (no answer until the
+	// client gives up), "stall" (headers, then nothing).
+	Kind string `json:"kind"`
+	// Ratio of requests that get the fault, 0 to 1.
+	Ratio float64 `json:"ratio"`
+	// RetryAfter is sent with 429 when not empty.
+	RetryAfter string `json:"retry_after"`
+}
+
 // New serves no tasks until SetTasks; key is the only x-api-key accepted.
 func New(key string) *Server {
-	return &Server{key: key, tasks: map[string][]Task{}}
+	return &Server{key: key, tasks: map[string][]Task{}, rng: rand.New(rand.NewPCG(1, 2)), now: time.Now}
 }
 
 // SetKey changes the accepted key, for example to revoke the one in use.
@@ -43,26 +74,64 @@ func (s *Server) SetKey(key string) {
 	s.mu.Unlock()
 }
 
-// SetLatency sets the delay added to every request.
-func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
+// SetLatency sets the delay added to every list request.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	s.latency = d
+	s.mu.Unlock()
+}
+
+// SetWorkload starts, changes or (with a zero rate) stops the live workload.
+func (s *Server) SetWorkload(w Workload) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceLocked()
+	s.workload = w
+	s.advanced = s.now()
+}
+
+// SetFault sets the fault injected into list requests.
+func (s *Server) SetFault(f Fault) {
+	s.mu.Lock()
+	s.fault = f
+	s.mu.Unlock()
+}
 
 // SetTasks replaces the task set of one API ("v1" or "v2").
 func (s *Server) SetTasks(api string, tasks []Task) {
 	sorted := slices.Clone(tasks)
-	sortNewestFirst(sorted)
+	slices.SortStableFunc(sorted, compareOldestFirst)
 	s.mu.Lock()
 	s.tasks[api] = sorted
 	s.mu.Unlock()
 }
 
-// Tasks returns a copy of one API's task set, newest first.
-func (s *Server) Tasks(api string) []Task {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return slices.Clone(s.tasks[api])
+// AddTasks adds tasks to one API's set.
+func (s *Server) AddTasks(api string, tasks ...Task) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all := append(s.tasks[api], tasks...)
+	slices.SortStableFunc(all, compareOldestFirst)
+	s.tasks[api] = all
 }
 
-// Requests counts the list requests an API has answered, errors included.
+// Tasks returns a copy of one API's task set, newest first, with each
+// status as of now.
+func (s *Server) Tasks(api string) []Task {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceLocked()
+	now := s.now()
+	out := slices.Clone(s.tasks[api])
+	slices.Reverse(out)
+	for i := range out {
+		out[i].Status = out[i].StatusAt(now)
+		out[i].ReadyAt = time.Time{}
+	}
+	return out
+}
+
+// Requests counts the list requests an API has received, errors included.
 func (s *Server) Requests(api string) int64 {
 	if c, ok := s.requests.Load(api); ok {
 		return c.(*atomic.Int64).Load()
@@ -75,17 +144,62 @@ func (s *Server) count(api string) {
 	c.(*atomic.Int64).Add(1)
 }
 
-func sortNewestFirst(tasks []Task) {
-	slices.SortStableFunc(tasks, func(a, b Task) int {
-		if c := b.Created.Compare(a.Created); c != 0 {
-			return c
-		}
-		return strings.Compare(b.ID, a.ID)
-	})
+func compareOldestFirst(a, b Task) int {
+	if c := a.Created.Compare(b.Created); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
 }
 
-// ServeHTTP answers the list endpoints as the real API does.
+// advanceLocked runs the live workload up to now: arrivals since the last
+// run, then expiry of tasks past the retention.
+func (s *Server) advanceLocked() {
+	w := s.workload
+	if w.RatePerMinute <= 0 {
+		return
+	}
+	now := s.now()
+	elapsed := now.Sub(s.advanced)
+	if elapsed <= 0 {
+		return
+	}
+	s.carry += w.RatePerMinute * elapsed.Minutes()
+	arrivals := min(int(s.carry), 100_000) // a long pause must not stall a request
+	s.carry -= float64(int(s.carry))
+	for api := range s.tasks {
+		for i := 0; i < arrivals; i++ {
+			created := s.advanced.Add(time.Duration(s.rng.Int64N(int64(elapsed)))).Truncate(time.Millisecond)
+			status := "ready"
+			switch r := s.rng.Float64(); {
+			case r < w.StuckRatio:
+				status = "processing"
+			case r < w.StuckRatio+w.FailedRatio:
+				status = "failed"
+			}
+			t := newTask(s.rng, api, 0, created, status, 0)
+			if status != "processing" {
+				mean := max(w.ProcessingSeconds, 1)
+				t.ReadyAt = created.Add(time.Duration((0.5 + s.rng.Float64()) * mean * float64(time.Second)))
+			}
+			s.tasks[api] = append(s.tasks[api], t)
+		}
+		if arrivals > 0 {
+			slices.SortStableFunc(s.tasks[api], compareOldestFirst)
+		}
+		cut := now.Add(-Retention)
+		i, _ := slices.BinarySearchFunc(s.tasks[api], cut, func(t Task, c time.Time) int { return t.Created.Compare(c) })
+		s.tasks[api] = s.tasks[api][i:]
+	}
+	s.advanced = now
+}
+
+// ServeHTTP answers the list endpoints as the real API does, and the
+// control API under /_sim/.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_sim/") {
+		s.serveControl(w, r)
+		return
+	}
 	var api string
 	switch r.URL.Path {
 	case BasePath + "/embed/tasks":
@@ -97,20 +211,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.count(api)
-	if d := time.Duration(s.latency.Load()); d > 0 {
-		select {
-		case <-time.After(d):
-		case <-r.Context().Done():
-			return
-		}
+	s.mu.Lock()
+	latency, fault, key := s.latency, s.fault, s.key
+	injected := fault.Kind != "" && s.rng.Float64() < fault.Ratio
+	s.mu.Unlock()
+	if latency > 0 && !sleep(r, latency) {
+		return
+	}
+	if injected && injectFault(w, r, fault) {
+		return
 	}
 	if r.Method != http.MethodGet {
 		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "Only GET is allowed on this endpoint.")
 		return
 	}
-	s.mu.RLock()
-	key, all := s.key, s.tasks[api]
-	s.mu.RUnlock()
 	if got := r.Header.Get("x-api-key"); got == "" || got != key {
 		writeError(w, http.StatusUnauthorized, "api_key_invalid",
 			"API Key is either invalid or expired. Please check your API key and try again.")
@@ -121,7 +235,63 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, perr.code, perr.message)
 		return
 	}
-	writePage(w, api, all, q)
+	s.mu.Lock()
+	s.advanceLocked()
+	resp := buildPage(api, s.tasks[api], q, s.now())
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(resp)
+}
+
+// sleep waits d unless the client goes away first.
+func sleep(r *http.Request, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// injectFault answers with the fault; false when the kind is unknown.
+func injectFault(w http.ResponseWriter, r *http.Request, f Fault) bool {
+	switch f.Kind {
+	case "429":
+		if f.RetryAfter != "" {
+			w.Header().Set("Retry-After", f.RetryAfter)
+		}
+		writeError(w, http.StatusTooManyRequests, "too_many_requests",
+			"You have exceeded the rate limit (60 requests per minute). Please try again later after "+f.RetryAfter+".")
+	case "500", "502", "503":
+		code, _ := strconv.Atoi(f.Kind)
+		writeNestedError(w, code, "internal_error", http.StatusText(code))
+	case "html":
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = w.Write([]byte("<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>\n"))
+	case "malformed":
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"data":[{"_id":"x","status":}],"page_info":`))
+	case "truncated":
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", "100000")
+		_, _ = w.Write([]byte(`{"data":[{"_id":"66f537778d9641fe5a0d101f","model_name":"marengo3.0","status":"ready"`))
+	case "hang":
+		<-r.Context().Done()
+	case "stall":
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(`{"data":[`))
+		if fl, ok := w.(http.Flusher); ok {
+			fl.Flush()
+		}
+		<-r.Context().Done()
+	default:
+		return false
+	}
+	return true
 }
 
 type listQuery struct {
@@ -165,55 +335,57 @@ func parseQuery(v url.Values) (listQuery, *paramError) {
 	default:
 		return q, &paramError{"parameter_invalid", "The status parameter is invalid: must be one of processing, ready, failed."}
 	}
-	for name, dst := range map[string]*time.Time{"started_at": &q.startedAt, "ended_at": &q.endedAt} {
-		if s := v.Get(name); s != "" {
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"started_at", &q.startedAt}, {"ended_at", &q.endedAt}} {
+		if s := v.Get(p.name); s != "" {
 			t, err := time.Parse(time.RFC3339Nano, s)
 			if err != nil {
-				return q, &paramError{"parameter_invalid", "The " + name + " parameter is invalid: must be an RFC 3339 date-time."}
+				return q, &paramError{"parameter_invalid", "The " + p.name + " parameter is invalid: must be an RFC 3339 date-time."}
 			}
-			*dst = t
+			*p.dst = t
 		}
 	}
 	return q, nil
 }
 
-// matches applies the filters: created at or after started_at, strictly
-// before ended_at, and the status.
-func (q *listQuery) matches(t *Task) bool {
-	return (q.startedAt.IsZero() || !t.Created.Before(q.startedAt)) &&
-		(q.endedAt.IsZero() || t.Created.Before(q.endedAt)) &&
-		(q.status == "" || t.Status == q.status)
-}
+// buildPage applies the filters (created at or after started_at, strictly
+// before ended_at, the status as of now) and cuts one page, newest first.
+// The window is found by binary search, so a page costs O(log N + limit)
+// unless a status filter makes it scan.
+func buildPage(api string, all []Task, q listQuery, now time.Time) *wireResponse {
+	lo, hi := 0, len(all)
+	byCreated := func(t Task, c time.Time) int { return t.Created.Compare(c) }
+	if !q.startedAt.IsZero() {
+		lo, _ = slices.BinarySearchFunc(all, q.startedAt, byCreated)
+	}
+	if !q.endedAt.IsZero() {
+		hi, _ = slices.BinarySearchFunc(all, q.endedAt, byCreated)
+	}
+	window := all[lo:max(lo, hi)]
 
-func writePage(w http.ResponseWriter, api string, all []Task, q listQuery) {
-	total := 0
-	for i := range all {
-		if q.matches(&all[i]) {
+	resp := &wireResponse{Data: make([]wireTask, 0, q.limit)}
+	total := len(window)
+	skip := (q.page - 1) * q.limit
+	if q.status == "" {
+		for i := len(window) - 1 - skip; i >= 0 && len(resp.Data) < q.limit; i-- {
+			resp.Data = append(resp.Data, toWire(api, &window[i], now))
+		}
+	} else {
+		total = 0
+		for i := len(window) - 1; i >= 0; i-- {
+			if window[i].StatusAt(now) != q.status {
+				continue
+			}
+			if total >= skip && len(resp.Data) < q.limit {
+				resp.Data = append(resp.Data, toWire(api, &window[i], now))
+			}
 			total++
 		}
 	}
-	skip := (q.page - 1) * q.limit
-	data := make([]wireTask, 0, q.limit)
-	for i := range all {
-		if len(data) == q.limit {
-			break
-		}
-		if !q.matches(&all[i]) {
-			continue
-		}
-		if skip > 0 {
-			skip--
-			continue
-		}
-		data = append(data, toWire(api, &all[i]))
-	}
-	resp := wireResponse{Data: data}
-	resp.PageInfo.LimitPerPage = q.limit
-	resp.PageInfo.Page = q.page
-	resp.PageInfo.TotalPage = (total + q.limit - 1) / q.limit
-	resp.PageInfo.TotalResults = total
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(resp)
+	resp.PageInfo = wirePageInfo{LimitPerPage: q.limit, Page: q.page, TotalPage: (total + q.limit - 1) / q.limit, TotalResults: total}
+	return resp
 }
 
 func writeError(w http.ResponseWriter, status int, code, message string) {
@@ -226,54 +398,9 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 	})
 }
 
-type wireResponse struct {
-	Data     []wireTask `json:"data"`
-	PageInfo struct {
-		LimitPerPage int `json:"limit_per_page"`
-		Page         int `json:"page"`
-		TotalPage    int `json:"total_page"`
-		TotalResults int `json:"total_results"`
-	} `json:"page_info"`
-}
-
-type wireTask struct {
-	ID        string         `json:"_id"`
-	ModelName string         `json:"model_name,omitempty"`
-	Status    string         `json:"status"`
-	CreatedAt string         `json:"created_at"`
-	UpdatedAt string         `json:"updated_at,omitempty"`
-	Video     *wireEmbedding `json:"video_embedding,omitempty"`
-	Audio     *wireEmbedding `json:"audio_embedding,omitempty"`
-}
-
-type wireEmbedding struct {
-	Metadata map[string]any `json:"metadata"`
-}
-
-const isoMillis = "2006-01-02T15:04:05.000Z07:00"
-
-func toWire(api string, t *Task) wireTask {
-	wt := wireTask{ID: t.ID, ModelName: t.Model, Status: t.Status, CreatedAt: t.Created.UTC().Format(isoMillis)}
-	if t.VideoSeconds >= 0 {
-		wt.Video = &wireEmbedding{Metadata: map[string]any{
-			"duration":              t.VideoSeconds,
-			"input_filename":        t.Filename,
-			"input_url":             "https://storage.example.com/media/" + t.ID + "/" + t.Filename,
-			"video_clip_length":     6,
-			"video_embedding_scope": []string{"clip", "video"},
-		}}
-	}
-	if api == "v2" {
-		wt.UpdatedAt = t.Updated.UTC().Format(isoMillis)
-		if t.AudioSeconds >= 0 {
-			wt.Audio = &wireEmbedding{Metadata: map[string]any{
-				"duration":               t.AudioSeconds,
-				"input_filename":         t.Filename,
-				"audio_embedding_scopes": []string{"clip"},
-				"start_offset_sec":       0,
-				"end_offset_sec":         t.AudioSeconds,
-			}}
-		}
-	}
-	return wt
+// writeNestedError uses the API's other error shape, {"error":{...}}.
+func writeNestedError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": message}})
 }

@@ -1,7 +1,7 @@
 // Package simulator serves the TwelveLabs embedding-task list endpoints from
-// an in-memory task set, with the real API's request handling, so that the
-// exporter can be tested, demonstrated and benchmarked without a TwelveLabs
-// account.
+// an in-memory task set, with the real API's request handling, a live
+// workload and injectable faults, so that the exporter can be tested,
+// demonstrated and benchmarked without a TwelveLabs account.
 package simulator
 
 import (
@@ -11,18 +11,32 @@ import (
 	"time"
 )
 
+// Retention is how long the API keeps a task.
+const Retention = 7 * 24 * time.Hour
+
 // Task is one embedding task as the simulator stores it.
 type Task struct {
 	ID     string
 	Model  string // empty: the field is left out of the response
-	Status string
+	Status string // the status once ReadyAt has passed
 	// Created is when the task was created; Updated is sent by v2 only.
 	Created, Updated time.Time
+	// ReadyAt, when set, is when a task that is processing until then
+	// takes Status. A stuck task has Status "processing".
+	ReadyAt time.Time
 	// VideoSeconds and AudioSeconds are the media durations; a negative
 	// value leaves that embedding out of the response. Audio is sent by v2
 	// only.
 	VideoSeconds, AudioSeconds float64
 	Filename                   string
+}
+
+// StatusAt is the task's status at a given time.
+func (t *Task) StatusAt(now time.Time) string {
+	if !t.ReadyAt.IsZero() && now.Before(t.ReadyAt) {
+		return "processing"
+	}
+	return t.Status
 }
 
 // Models seen in the wild, per API.
@@ -34,14 +48,18 @@ var (
 // GenerateOptions shape a generated task set.
 type GenerateOptions struct {
 	Seed uint64
-	// N tasks, created uniformly over [Now-Spread, Now).
+	// N tasks, created over [Now-Spread, Now); Spread defaults to just
+	// under the retention.
 	N      int
 	Now    time.Time
 	Spread time.Duration
 	// API is "v1" or "v2": v2 tasks may carry audio.
 	API string
-	// FailedRatio and ProcessingRatio split the statuses; the rest is ready.
+	// FailedRatio and ProcessingRatio split the statuses; the rest is
+	// ready. Processing tasks were created in the last ProcessingWindow
+	// (default 15 minutes), as in a healthy queue.
 	FailedRatio, ProcessingRatio float64
+	ProcessingWindow             time.Duration
 	// UnknownModelRatio leaves model_name out of that share of tasks.
 	UnknownModelRatio float64
 }
@@ -50,42 +68,59 @@ type GenerateOptions struct {
 // clips are minutes long, a few run for hours.
 func Generate(o GenerateOptions) []Task {
 	rng := rand.New(rand.NewPCG(o.Seed, uint64(o.N)))
-	models := ModelsV1
-	if o.API == "v2" {
-		models = ModelsV2
-	}
 	if o.Spread <= 0 {
-		o.Spread = 7*24*time.Hour - time.Minute
+		o.Spread = Retention - time.Minute
+	}
+	if o.ProcessingWindow <= 0 {
+		o.ProcessingWindow = 15 * time.Minute
 	}
 	tasks := make([]Task, o.N)
 	for i := range tasks {
 		t := &tasks[i]
-		t.ID = fmt.Sprintf("%08x%016x", uint32(o.Seed), rng.Uint64())
-		if rng.Float64() >= o.UnknownModelRatio {
-			t.Model = models[rng.IntN(len(models))]
-		}
+		status := "ready"
 		switch r := rng.Float64(); {
 		case r < o.FailedRatio:
-			t.Status = "failed"
+			status = "failed"
 		case r < o.FailedRatio+o.ProcessingRatio:
-			t.Status = "processing"
-		default:
-			t.Status = "ready"
+			status = "processing"
 		}
-		t.Created = o.Now.Add(-time.Duration(rng.Int64N(int64(o.Spread)))).Truncate(time.Millisecond)
-		t.Updated = t.Created.Add(time.Duration(rng.IntN(600)) * time.Second)
+		spread := o.Spread
+		if status == "processing" {
+			spread = min(spread, o.ProcessingWindow)
+		}
+		created := o.Now.Add(-time.Duration(rng.Int64N(int64(spread)))).Truncate(time.Millisecond)
+		*t = newTask(rng, o.API, o.Seed, created, status, o.UnknownModelRatio)
 		t.Filename = fmt.Sprintf("clip-%06d.mp4", i)
-		t.VideoSeconds, t.AudioSeconds = mediaDuration(rng), -1
-		if o.API == "v2" {
-			switch rng.IntN(3) {
-			case 0: // audio only
-				t.AudioSeconds, t.VideoSeconds = t.VideoSeconds, -1
-			case 1: // both
-				t.AudioSeconds = t.VideoSeconds
-			}
-		}
 	}
 	return tasks
+}
+
+// newTask draws one task's model, id and media.
+func newTask(rng *rand.Rand, api string, seed uint64, created time.Time, status string, unknownModelRatio float64) Task {
+	models := ModelsV1
+	if api == "v2" {
+		models = ModelsV2
+	}
+	t := Task{
+		ID:      fmt.Sprintf("%08x%016x", uint32(seed), rng.Uint64()),
+		Status:  status,
+		Created: created,
+		Updated: created.Add(time.Duration(rng.IntN(600)) * time.Second),
+	}
+	if rng.Float64() >= unknownModelRatio {
+		t.Model = models[rng.IntN(len(models))]
+	}
+	t.Filename = t.ID + ".mp4"
+	t.VideoSeconds, t.AudioSeconds = mediaDuration(rng), -1
+	if api == "v2" {
+		switch rng.IntN(3) {
+		case 0: // audio only
+			t.AudioSeconds, t.VideoSeconds = t.VideoSeconds, -1
+		case 1: // both
+			t.AudioSeconds = t.VideoSeconds
+		}
+	}
+	return t
 }
 
 // mediaDuration draws a log-normal duration around three minutes, between

@@ -1,0 +1,140 @@
+package simulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// ControlConfig is the body of POST /_sim/config; fields left out keep
+// their value. It lets tests and demos change the simulation while it runs:
+// revoke the key, raise the failure ratio, inject faults.
+type ControlConfig struct {
+	Key      *string   `json:"key,omitempty"`
+	Latency  *string   `json:"latency,omitempty"` // a Go duration, such as "50ms"
+	Workload *Workload `json:"workload,omitempty"`
+	Fault    *Fault    `json:"fault,omitempty"`
+}
+
+// AddRequest is the body of POST /_sim/tasks: N tasks of one API, in one
+// status, created Age ago. A processing task added this way is stuck.
+type AddRequest struct {
+	API    string `json:"api"`
+	N      int    `json:"n"`
+	Status string `json:"status"`
+	Age    string `json:"age"` // a Go duration
+	Model  string `json:"model"`
+}
+
+type controlState struct {
+	Latency  string           `json:"latency"`
+	Workload Workload         `json:"workload"`
+	Fault    Fault            `json:"fault"`
+	Tasks    map[string]int   `json:"tasks"`
+	Requests map[string]int64 `json:"requests"`
+}
+
+func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == "/_sim/config" && r.Method == http.MethodPost:
+		var c ControlConfig
+		if err := decodeStrict(r, &c); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if err := s.apply(c); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+	case r.URL.Path == "/_sim/tasks" && r.Method == http.MethodPost:
+		var a AddRequest
+		if err := decodeStrict(r, &a); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if err := s.add(a); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+	case r.URL.Path == "/_sim/config" && r.Method == http.MethodGet:
+	default:
+		http.Error(w, "control API: GET or POST /_sim/config, POST /_sim/tasks", http.StatusNotFound)
+		return
+	}
+	s.mu.Lock()
+	s.advanceLocked()
+	st := controlState{Latency: s.latency.String(), Workload: s.workload, Fault: s.fault, Tasks: map[string]int{}, Requests: map[string]int64{}}
+	for api, ts := range s.tasks {
+		st.Tasks[api] = len(ts)
+	}
+	s.mu.Unlock()
+	for _, api := range []string{"v1", "v2"} {
+		st.Requests[api] = s.Requests(api)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(st)
+}
+
+func decodeStrict(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
+func (s *Server) apply(c ControlConfig) error {
+	if c.Latency != nil {
+		d, err := time.ParseDuration(*c.Latency)
+		if err != nil || d < 0 {
+			return fmt.Errorf("latency %q: want a duration such as 50ms", *c.Latency)
+		}
+		s.SetLatency(d)
+	}
+	if c.Fault != nil {
+		switch c.Fault.Kind {
+		case "", "429", "500", "502", "503", "html", "malformed", "truncated", "hang", "stall":
+		default:
+			return fmt.Errorf("fault kind %q: want 429, 500, 502, 503, html, malformed, truncated, hang or stall", c.Fault.Kind)
+		}
+		s.SetFault(*c.Fault)
+	}
+	if c.Workload != nil {
+		s.SetWorkload(*c.Workload)
+	}
+	if c.Key != nil {
+		s.SetKey(*c.Key)
+	}
+	return nil
+}
+
+func (s *Server) add(a AddRequest) error {
+	if a.API != "v1" && a.API != "v2" {
+		return fmt.Errorf("api %q: want v1 or v2", a.API)
+	}
+	if a.N < 1 || a.N > 1_000_000 {
+		return fmt.Errorf("n %d: want 1 to 1000000", a.N)
+	}
+	var age time.Duration
+	if a.Age != "" {
+		var err error
+		if age, err = time.ParseDuration(a.Age); err != nil || age < 0 {
+			return fmt.Errorf("age %q: want a duration such as 2h", a.Age)
+		}
+	}
+	status := a.Status
+	if status == "" {
+		status = "ready"
+	}
+	s.mu.Lock()
+	created := s.now().Add(-age).Truncate(time.Millisecond)
+	tasks := make([]Task, a.N)
+	for i := range tasks {
+		tasks[i] = newTask(s.rng, a.API, 0, created, status, 0)
+		if a.Model != "" {
+			tasks[i].Model = a.Model
+		}
+	}
+	s.mu.Unlock()
+	s.AddTasks(a.API, tasks...)
+	return nil
+}
