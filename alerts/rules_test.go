@@ -1,0 +1,142 @@
+// Package alerts holds the Prometheus rules and their runbook; its tests
+// check the rules' conventions and run promtool on them.
+package alerts
+
+import (
+	"log/slog"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql/parser"
+	"go.yaml.in/yaml/v3"
+)
+
+const (
+	rulesFile = "twelvelabs.rules.yml"
+	testsFile = "twelvelabs.rules.test.yml"
+	runbook   = "runbook.md"
+	repoURL   = "https://github.com/twelvelabs-community/twelvelabs_exporter/blob/main/alerts/runbook.md#"
+)
+
+var (
+	alertName  = regexp.MustCompile(`^TwelveLabs[A-Z][A-Za-z0-9]*$`)
+	recordName = regexp.MustCompile(`^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$`)
+)
+
+func loadRules(t *testing.T) []rulefmt.Rule {
+	t.Helper()
+	groups, errs := rulefmt.ParseFile(rulesFile, false, model.UTF8Validation, parser.NewParser(parser.Options{}), slog.New(slog.DiscardHandler))
+	for _, err := range errs {
+		t.Error(err)
+	}
+	if groups == nil {
+		t.FailNow()
+	}
+	var rules []rulefmt.Rule
+	for _, g := range groups.Groups {
+		rules = append(rules, g.Rules...)
+	}
+	return rules
+}
+
+func TestRulesFollowTheConventions(t *testing.T) {
+	book, err := os.ReadFile(runbook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alerts := 0
+	for _, r := range loadRules(t) {
+		if r.Record != "" {
+			if !recordName.MatchString(r.Record) {
+				t.Errorf("recording rule %q: want level:metric:operations", r.Record)
+			}
+			continue
+		}
+		alerts++
+		name := r.Alert
+		if !alertName.MatchString(name) {
+			t.Errorf("alert %q: want CamelCase with the TwelveLabs prefix", name)
+		}
+		switch r.Labels["severity"] {
+		case "critical", "warning", "info":
+		default:
+			t.Errorf("%s: severity %q, want critical, warning or info", name, r.Labels["severity"])
+		}
+		if s := r.Annotations["summary"]; s == "" || strings.Contains(s, "{{") {
+			t.Errorf("%s: summary %q, want a static text", name, s)
+		}
+		if d := r.Annotations["description"]; !strings.Contains(d, "{{") {
+			t.Errorf("%s: description %q, want a templated text", name, d)
+		}
+		anchor := strings.ToLower(name)
+		if u := r.Annotations["runbook_url"]; u != repoURL+anchor {
+			t.Errorf("%s: runbook_url %q, want %s", name, u, repoURL+anchor)
+		}
+		if !strings.Contains(string(book), "\n## "+name+"\n") {
+			t.Errorf("%s: %s has no section headed %q", name, runbook, "## "+name)
+		}
+	}
+	if alerts < 7 {
+		t.Errorf("%d alerts, want at least 7", alerts)
+	}
+}
+
+// TestEveryAlertIsTestedBothWays reads the promtool tests: each alert must
+// be expected to fire at some time and to stay silent at another.
+func TestEveryAlertIsTestedBothWays(t *testing.T) {
+	raw, err := os.ReadFile(testsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tf struct {
+		Tests []struct {
+			AlertRuleTest []struct {
+				Alertname string `yaml:"alertname"`
+				ExpAlerts []any  `yaml:"exp_alerts"`
+			} `yaml:"alert_rule_test"`
+		} `yaml:"tests"`
+	}
+	if err := yaml.Unmarshal(raw, &tf); err != nil {
+		t.Fatal(err)
+	}
+	fires, silent := map[string]bool{}, map[string]bool{}
+	for _, tc := range tf.Tests {
+		for _, a := range tc.AlertRuleTest {
+			if len(a.ExpAlerts) > 0 {
+				fires[a.Alertname] = true
+			} else {
+				silent[a.Alertname] = true
+			}
+		}
+	}
+	for _, r := range loadRules(t) {
+		if r.Alert != "" && (!fires[r.Alert] || !silent[r.Alert]) {
+			t.Errorf("%s: tested firing %v, not firing %v; want both", r.Alert, fires[r.Alert], silent[r.Alert])
+		}
+	}
+}
+
+// promtool runs Debian's promtool; in CI its absence is a failure, not a skip.
+func promtool(t *testing.T, args ...string) {
+	t.Helper()
+	path, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("promtool is not installed: apt-get install prometheus")
+		}
+		t.Skip("promtool is not installed (apt-get install prometheus); CI runs this test")
+	}
+	out, err := exec.Command(path, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+func TestPromtoolCheckRules(t *testing.T) { promtool(t, "check", "rules", rulesFile) }
+
+func TestPromtoolTestRules(t *testing.T) { promtool(t, "test", "rules", testsFile) }

@@ -1,0 +1,237 @@
+// Package dashboards holds the Grafana dashboards; its test checks them.
+package dashboards
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
+)
+
+type dashboard struct {
+	UID           string  `json:"uid"`
+	Title         string  `json:"title"`
+	SchemaVersion int     `json:"schemaVersion"`
+	Panels        []panel `json:"panels"`
+	Templating    struct {
+		List []variable `json:"list"`
+	} `json:"templating"`
+}
+
+type datasource struct {
+	Type string `json:"type"`
+	UID  string `json:"uid"`
+}
+
+type panel struct {
+	Type        string      `json:"type"`
+	Title       string      `json:"title"`
+	Description string      `json:"description"`
+	Datasource  *datasource `json:"datasource"`
+	FieldConfig struct {
+		Defaults struct {
+			Unit string `json:"unit"`
+		} `json:"defaults"`
+	} `json:"fieldConfig"`
+	Targets []struct {
+		Expr       string      `json:"expr"`
+		Datasource *datasource `json:"datasource"`
+	} `json:"targets"`
+	Panels []panel `json:"panels"`
+}
+
+type variable struct {
+	Type       string `json:"type"`
+	Name       string `json:"name"`
+	Query      any    `json:"query"`
+	Definition string `json:"definition"`
+	Multi      bool   `json:"multi"`
+	IncludeAll bool   `json:"includeAll"`
+	AllValue   string `json:"allValue"`
+	Refresh    int    `json:"refresh"`
+}
+
+// rateInterval stands in for $__rate_interval when parsing, so that a
+// rate() over any other range can be told apart.
+const rateInterval = 61 * time.Second
+
+// Substitute Grafana's variables with values the PromQL parser accepts.
+var substitutions = strings.NewReplacer(
+	"$__rate_interval", "61s",
+	"$job", "VAR_job", "$instance", "VAR_instance", "$api", "VAR_api", "$model_name", "VAR_model_name",
+)
+
+// loadAll reads every dashboard file in this folder.
+func loadAll(t *testing.T) map[string]dashboard {
+	t.Helper()
+	files, err := filepath.Glob("*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no dashboards: %v", err)
+	}
+	out := map[string]dashboard{}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d dashboard
+		if err := json.Unmarshal(raw, &d); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		out[f] = d
+	}
+	return out
+}
+
+func TestDashboardsFollowTheRules(t *testing.T) {
+	for file, d := range loadAll(t) {
+		t.Run(file, func(t *testing.T) {
+			if d.UID == "" || len(d.UID) > 40 || d.Title == "" {
+				t.Errorf("uid %q title %q: want a stable uid of at most 40 characters and a title", d.UID, d.Title)
+			}
+			if d.SchemaVersion < 39 {
+				t.Errorf("schemaVersion %d, want 39 or later", d.SchemaVersion)
+			}
+			checkVariables(t, d.Templating.List)
+			var rows []string
+			for _, p := range flatten(d.Panels) {
+				if p.Type == "row" {
+					rows = append(rows, p.Title)
+					continue
+				}
+				checkPanel(t, p)
+			}
+			for _, want := range []string{"Health", "Queue", "Volume"} {
+				if !contains(rows, want) {
+					t.Errorf("no %q row (rows: %v)", want, rows)
+				}
+			}
+		})
+	}
+}
+
+func flatten(ps []panel) []panel {
+	var out []panel
+	for _, p := range ps {
+		out = append(out, p)
+		out = append(out, flatten(p.Panels)...)
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func checkVariables(t *testing.T, vars []variable) {
+	byName := map[string]variable{}
+	for _, v := range vars {
+		byName[v.Name] = v
+	}
+	if ds, ok := byName["datasource"]; !ok || ds.Type != "datasource" || ds.Query != "prometheus" {
+		t.Errorf("want a datasource variable of type datasource for prometheus, got %+v", ds)
+	}
+	for _, name := range []string{"job", "instance", "api", "model_name"} {
+		v, ok := byName[name]
+		if !ok {
+			t.Errorf("no %s variable", name)
+			continue
+		}
+		if v.Type != "query" || !v.Multi || !v.IncludeAll || v.AllValue != ".+" {
+			t.Errorf("variable %s: want a multi-value query variable with allValue \".+\", got %+v", name, v)
+		}
+		if v.Refresh != 2 {
+			t.Errorf("variable %s: refresh %d, want 2 (on time range change)", name, v.Refresh)
+		}
+	}
+}
+
+func checkPanel(t *testing.T, p panel) {
+	t.Helper()
+	if p.Title == "" || p.Description == "" || p.FieldConfig.Defaults.Unit == "" {
+		t.Errorf("panel %q: want a title, a description and a unit", p.Title)
+	}
+	if p.Datasource == nil || p.Datasource.UID != "${datasource}" {
+		t.Errorf("panel %q: datasource %+v, want ${datasource}", p.Title, p.Datasource)
+	}
+	if len(p.Targets) == 0 {
+		t.Errorf("panel %q has no query", p.Title)
+	}
+	for _, tg := range p.Targets {
+		if tg.Datasource == nil || tg.Datasource.UID != "${datasource}" {
+			t.Errorf("panel %q: a query's datasource is %+v, want ${datasource}", p.Title, tg.Datasource)
+		}
+		for _, problem := range checkQuery(tg.Expr) {
+			t.Errorf("panel %q: %s", p.Title, problem)
+		}
+	}
+}
+
+// checkQuery parses a query and walks it: every selector carries the job
+// and instance variables, and every rate or increase runs over
+// $__rate_interval. It returns what is wrong.
+func checkQuery(expr string) (problems []string) {
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(substitutions.Replace(expr))
+	if err != nil {
+		return []string{fmt.Sprintf("%q does not parse: %v", expr, err)}
+	}
+	parser.Inspect(e, func(node parser.Node, _ []parser.Node) error {
+		switch n := node.(type) {
+		case *parser.VectorSelector:
+			for _, l := range []string{"job", "instance"} {
+				if !hasMatcher(n.LabelMatchers, l, "VAR_"+l) {
+					problems = append(problems, fmt.Sprintf("selector %s lacks %s=~\"$%s\"", n, l, l))
+				}
+			}
+		case *parser.Call:
+			switch n.Func.Name {
+			case "rate", "increase", "irate", "delta", "deriv":
+				for _, arg := range n.Args {
+					if ms, ok := arg.(*parser.MatrixSelector); ok && ms.Range != rateInterval {
+						problems = append(problems, fmt.Sprintf("%s over %s, want $__rate_interval", n.Func.Name, ms.Range))
+					}
+				}
+			}
+		}
+		return nil
+	})
+	return problems
+}
+
+func hasMatcher(ms []*labels.Matcher, name, value string) bool {
+	for _, m := range ms {
+		if m.Name == name && m.Type == labels.MatchRegexp && m.Value == value {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCheckQueryCatchesMistakes keeps the checker honest.
+func TestCheckQueryCatchesMistakes(t *testing.T) {
+	for _, bad := range []string{
+		`twelvelabs_up`,
+		`twelvelabs_up{job=~"$job"}`,
+		`rate(twelvelabs_exporter_api_requests_total{job=~"$job", instance=~"$instance"}[5m])`,
+		`sum(twelvelabs_up{job=~"$job", instance=~"$instance"}`,
+	} {
+		if len(checkQuery(bad)) == 0 {
+			t.Errorf("%q passed the checks", bad)
+		}
+	}
+	good := `sum by (code) (rate(twelvelabs_exporter_api_requests_total{job=~"$job", instance=~"$instance"}[$__rate_interval]))`
+	if p := checkQuery(good); len(p) != 0 {
+		t.Errorf("a good query failed the checks: %v", p)
+	}
+}
