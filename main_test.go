@@ -2,19 +2,15 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,6 +19,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/twelvelabs-community/twelvelabs_exporter/client"
+	"github.com/twelvelabs-community/twelvelabs_exporter/internal/testproc"
 	"github.com/twelvelabs-community/twelvelabs_exporter/simulator"
 )
 
@@ -37,10 +34,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, program)
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
+	binary, err = testproc.Build(dir, ".", program)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "building the exporter:", err)
 		os.Exit(1)
 	}
@@ -51,65 +46,22 @@ func TestMain(m *testing.M) {
 
 // exporterProcess is the built exporter running on a free loopback port.
 type exporterProcess struct {
-	cmd    *exec.Cmd
-	addr   string
-	mu     sync.Mutex
-	stderr bytes.Buffer
-	done   chan error
+	*testproc.Process
+	addr string
 }
 
-func (p *exporterProcess) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stderr.Write(b)
-}
-
-func (p *exporterProcess) logs() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stderr.String()
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
+func (p *exporterProcess) logs() string { return p.Logs() }
 
 // startExporter runs the binary and waits (at most 10 s) until it answers.
 func startExporter(t *testing.T, env []string, args ...string) *exporterProcess {
 	t.Helper()
-	p := &exporterProcess{addr: freeAddr(t), done: make(chan error, 1)}
-	p.cmd = exec.Command(binary, append([]string{"--web.listen-address=" + p.addr}, args...)...)
-	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
-	p.cmd.Stderr = p
-	p.cmd.Stdout = p
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		if t.Failed() {
-			t.Logf("exporter log:\n%s", p.logs())
-		}
-	})
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		resp, err := http.Get("http://" + p.addr + "/")
-		if err == nil {
-			resp.Body.Close()
-			return p
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the exporter did not answer within 10s: %v", err)
-		}
-	}
+	addr := testproc.FreeAddr(t)
+	p := testproc.Start(t, binary, env, append([]string{"--web.listen-address=" + addr}, args...)...)
+	testproc.WaitHTTP(t, "http://"+addr+"/", 10*time.Second)
+	return &exporterProcess{Process: p, addr: addr}
 }
+
+func freeAddr(t *testing.T) string { return testproc.FreeAddr(t) }
 
 func get(t *testing.T, url string, header map[string]string) (int, string) {
 	t.Helper()
@@ -319,17 +271,15 @@ func TestBinaryWithRevokedKeyKeepsServing(t *testing.T) {
 
 func TestBinaryStopsGracefullyOnSIGTERM(t *testing.T) {
 	p := startExporter(t, []string{"TWELVELABS_API_KEY=k"}, "--twelvelabs.url=http://127.0.0.1:1/v1.3")
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
+	start := time.Now()
+	if err := p.Stop(10 * time.Second); err != nil {
+		t.Errorf("exit after SIGTERM: %v", err)
 	}
-	select {
-	case err := <-p.done:
-		p.done <- err // for the cleanup
-		if err != nil {
-			t.Errorf("exit after SIGTERM: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("still running 10s after SIGTERM")
+	if took := time.Since(start); took > 9*time.Second {
+		t.Errorf("took %v to stop after SIGTERM", took)
+	}
+	if !strings.Contains(p.Logs(), "Shutting down") {
+		t.Errorf("no shutdown log line:\n%s", p.Logs())
 	}
 }
 

@@ -1,0 +1,369 @@
+// Package e2e runs the exporter with a real Prometheus and Alertmanager
+// (Debian's prometheus and prometheus-alertmanager) against the simulator:
+// the dashboard's queries return data, a scrape passes promtool check
+// metrics, a healthy account fires no alert, and each failure fires its own.
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twelvelabs-community/twelvelabs_exporter/internal/testproc"
+	"github.com/twelvelabs-community/twelvelabs_exporter/simulator"
+)
+
+const simKey = "tlk_e2e_0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+// stack is everything the test runs.
+type stack struct {
+	sim                     *simulator.Server
+	simURL                  string
+	exporter                *testproc.Process
+	exporterAddr            string
+	promAddr, amAddr        string
+	promtoolPath, tmp, root string
+}
+
+// compressFor turns the rules' "for: Nm" into "for: Ns", so that alerts
+// that wait minutes in production fire within seconds here. Thresholds and
+// ranges stay as they are.
+var forMinutes = regexp.MustCompile(`(?m)^([ \t]+for:[ \t]+)(\d+)m[ \t]*$`)
+
+func compressFor(rules []byte) []byte {
+	return forMinutes.ReplaceAll(rules, []byte("${1}${2}s"))
+}
+
+func startStack(t *testing.T) *stack {
+	t.Helper()
+	prometheus := testproc.Require(t, "prometheus", "prometheus")
+	alertmanager := testproc.Require(t, "prometheus-alertmanager", "prometheus-alertmanager")
+	s := &stack{promtoolPath: testproc.Require(t, "promtool", "prometheus"), tmp: t.TempDir()}
+	var err error
+	if s.root, err = filepath.Abs(".."); err != nil {
+		t.Fatal(err)
+	}
+
+	// The simulator: a week of tasks and a live workload, healthy.
+	s.sim = simulator.New(simKey)
+	now := time.Now()
+	for i, api := range []string{"v1", "v2"} {
+		s.sim.SetTasks(api, simulator.Generate(simulator.GenerateOptions{Seed: uint64(i + 1), N: 400, Now: now, API: api,
+			FailedRatio: 0.03, ProcessingRatio: 0.02}))
+	}
+	s.sim.SetWorkload(simulator.Workload{RatePerMinute: 120, FailedRatio: 0.03, ProcessingSeconds: 20})
+	simSrv := httptest.NewServer(s.sim)
+	t.Cleanup(simSrv.Close)
+	s.simURL = simSrv.URL
+
+	exporterBin, err := testproc.Build(s.tmp, "github.com/twelvelabs-community/twelvelabs_exporter", "twelvelabs_exporter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.exporterAddr = testproc.FreeAddr(t)
+	s.exporter = testproc.Start(t, exporterBin, []string{"TWELVELABS_API_KEY=" + simKey},
+		"--web.listen-address="+s.exporterAddr, "--twelvelabs.url="+s.simURL+simulator.BasePath)
+	testproc.WaitHTTP(t, "http://"+s.exporterAddr+"/", 10*time.Second)
+
+	s.amAddr = testproc.FreeAddr(t)
+	write(t, filepath.Join(s.tmp, "alertmanager.yml"), `
+route:
+  receiver: blackhole
+  group_wait: 1s
+  group_interval: 1s
+receivers:
+  - name: blackhole
+`)
+	testproc.Start(t, alertmanager, nil,
+		"--config.file="+filepath.Join(s.tmp, "alertmanager.yml"),
+		"--storage.path="+filepath.Join(s.tmp, "am-data"),
+		"--web.listen-address="+s.amAddr,
+		"--cluster.listen-address=")
+	testproc.WaitHTTP(t, "http://"+s.amAddr+"/-/ready", 30*time.Second)
+
+	rules, err := os.ReadFile(filepath.Join(s.root, "alerts", "twelvelabs.rules.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(s.tmp, "rules.yml"), string(compressFor(rules)))
+	s.promAddr = testproc.FreeAddr(t)
+	write(t, filepath.Join(s.tmp, "prometheus.yml"), fmt.Sprintf(`
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files: [%q]
+alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: [%q]
+scrape_configs:
+  - job_name: twelvelabs
+    static_configs:
+      - targets: [%q]
+`, filepath.Join(s.tmp, "rules.yml"), s.amAddr, s.exporterAddr))
+	testproc.Start(t, prometheus, nil,
+		"--config.file="+filepath.Join(s.tmp, "prometheus.yml"),
+		"--storage.tsdb.path="+filepath.Join(s.tmp, "prom-data"),
+		"--web.listen-address="+s.promAddr)
+	testproc.WaitHTTP(t, "http://"+s.promAddr+"/-/ready", 30*time.Second)
+	return s
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// query runs an instant query and returns the number of series in the result.
+func (s *stack) query(t *testing.T, q string) (int, error) {
+	t.Helper()
+	resp, err := http.Get("http://" + s.promAddr + "/api/v1/query?query=" + url.QueryEscape(q))
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var r struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   struct {
+			Result []json.RawMessage `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return 0, err
+	}
+	if r.Status != "success" {
+		return 0, fmt.Errorf("%s: %s", q, r.Error)
+	}
+	return len(r.Data.Result), nil
+}
+
+// alerts returns the names of the alerts Alertmanager holds, active ones only.
+func (s *stack) alerts(t *testing.T) map[string][]map[string]string {
+	t.Helper()
+	resp, err := http.Get("http://" + s.amAddr + "/api/v2/alerts?active=true&silenced=false&inhibited=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var list []struct {
+		Labels map[string]string `json:"labels"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]map[string]string{}
+	for _, a := range list {
+		out[a.Labels["alertname"]] = append(out[a.Labels["alertname"]], a.Labels)
+	}
+	return out
+}
+
+// promAlerts returns the alerts Prometheus has pending or firing.
+func (s *stack) promAlerts(t *testing.T) []string {
+	t.Helper()
+	resp, err := http.Get("http://" + s.promAddr + "/api/v1/alerts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var r struct {
+		Data struct {
+			Alerts []struct {
+				Labels map[string]string `json:"labels"`
+				State  string            `json:"state"`
+			} `json:"alerts"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, a := range r.Data.Alerts {
+		out = append(out, a.Labels["alertname"]+"("+a.State+")")
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (s *stack) control(t *testing.T, path, body string) {
+	t.Helper()
+	resp, err := http.Post(s.simURL+path, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("simulator control %s %s: %s %s", path, body, resp.Status, b)
+	}
+}
+
+// dashboardQueries returns every query of the dashboard, with Grafana's
+// variables set as "All" would set them.
+func dashboardQueries(t *testing.T, root string) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(root, "dashboards", "twelvelabs.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(raw, &d); err != nil {
+		t.Fatal(err)
+	}
+	all := strings.NewReplacer("$__rate_interval", "30s", "$job", ".+", "$instance", ".+", "$api", ".+", "$model_name", ".+")
+	out := map[string]string{}
+	for _, p := range d.Panels {
+		for i, tg := range p.Targets {
+			out[fmt.Sprintf("%s #%d", p.Title, i+1)] = all.Replace(tg.Expr)
+		}
+	}
+	return out
+}
+
+func TestEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prometheus and Alertmanager")
+	}
+	s := startStack(t)
+
+	// Prometheus scrapes the exporter and both APIs are up.
+	testproc.Eventually(t, 60*time.Second, 500*time.Millisecond, func() string {
+		n, err := s.query(t, `twelvelabs_up == 1`)
+		if err != nil || n != 2 {
+			return fmt.Sprintf("twelvelabs_up == 1 has %d series (%v), want 2", n, err)
+		}
+		return ""
+	})
+
+	t.Run("every dashboard query returns data", func(t *testing.T) {
+		for name, q := range dashboardQueries(t, s.root) {
+			testproc.Eventually(t, 60*time.Second, time.Second, func() string {
+				n, err := s.query(t, q)
+				if err != nil || n == 0 {
+					return fmt.Sprintf("panel %s: %q returned %d series (%v)", name, q, n, err)
+				}
+				return ""
+			})
+		}
+	})
+
+	t.Run("a scrape passes promtool check metrics", func(t *testing.T) {
+		resp, err := http.Get("http://" + s.exporterAddr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		cmd := exec.Command(s.promtoolPath, "check", "metrics")
+		cmd.Stdin = bytes.NewReader(body)
+		out, err := cmd.CombinedOutput()
+		if err != nil || len(bytes.TrimSpace(out)) != 0 {
+			t.Errorf("promtool check metrics: %v\n%s", err, out)
+		}
+	})
+
+	t.Run("a healthy account fires no alert", func(t *testing.T) {
+		// Longer than the longest compressed "for" (30s), so that any
+		// alert that would fire has had the time to.
+		deadline := time.Now().Add(35 * time.Second)
+		for time.Now().Before(deadline) {
+			if a := s.promAlerts(t); len(a) != 0 {
+				t.Fatalf("alerts on a healthy account: %v", a)
+			}
+			time.Sleep(time.Second)
+		}
+		if a := s.alerts(t); len(a) != 0 {
+			t.Fatalf("Alertmanager holds alerts on a healthy account: %v", a)
+		}
+	})
+
+	t.Run("failures and a stuck task fire their alerts", func(t *testing.T) {
+		s.control(t, "/_sim/tasks", `{"api":"v1","n":200,"status":"failed","age":"1h","model":"marengo3.0"}`)
+		s.control(t, "/_sim/tasks", `{"api":"v2","n":1,"status":"processing","age":"2h","model":"marengo3.5"}`)
+		testproc.Eventually(t, 90*time.Second, time.Second, func() string {
+			a := s.alerts(t)
+			if !hasAlert(a["TwelveLabsHighFailureRatio"], map[string]string{"api": "v1", "model_name": "marengo3.0", "severity": "warning", "job": "twelvelabs"}) ||
+				!hasAlert(a["TwelveLabsTasksStuckProcessing"], map[string]string{"api": "v2", "model_name": "marengo3.5", "severity": "warning"}) {
+				return fmt.Sprintf("Alertmanager holds %v; Prometheus has %v", a, s.promAlerts(t))
+			}
+			return ""
+		})
+	})
+
+	t.Run("a revoked key fires TwelveLabsAPIKeyRejected, not TwelveLabsListingFailing", func(t *testing.T) {
+		s.control(t, "/_sim/config", `{"key":"revoked"}`)
+		testproc.Eventually(t, 60*time.Second, time.Second, func() string {
+			a := s.alerts(t)
+			if !hasAlert(a["TwelveLabsAPIKeyRejected"], map[string]string{"api": "v1", "severity": "critical"}) ||
+				!hasAlert(a["TwelveLabsAPIKeyRejected"], map[string]string{"api": "v2", "severity": "critical"}) {
+				return fmt.Sprintf("Alertmanager holds %v", a)
+			}
+			return ""
+		})
+		// ListingFailing waits 10s (compressed); give it 15s to misfire.
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
+			if a := s.alerts(t)["TwelveLabsListingFailing"]; len(a) != 0 {
+				t.Fatalf("TwelveLabsListingFailing fired for a rejected key: %v", a)
+			}
+		}
+		if strings.Contains(s.exporter.Logs(), simKey) {
+			t.Error("the exporter logged the API key")
+		}
+	})
+
+	t.Run("a stopped exporter fires TwelveLabsExporterDown", func(t *testing.T) {
+		if err := s.exporter.Stop(5 * time.Second); err != nil {
+			t.Errorf("exporter exit: %v", err)
+		}
+		testproc.Eventually(t, 60*time.Second, time.Second, func() string {
+			if a := s.alerts(t); !hasAlert(a["TwelveLabsExporterDown"], map[string]string{"job": "twelvelabs", "severity": "critical"}) {
+				return fmt.Sprintf("Alertmanager holds %v", a)
+			}
+			return ""
+		})
+	})
+}
+
+func hasAlert(alerts []map[string]string, want map[string]string) bool {
+next:
+	for _, a := range alerts {
+		for k, v := range want {
+			if a[k] != v {
+				continue next
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func TestCompressFor(t *testing.T) {
+	in := "        for: 15m\n        expr: x[5m]\n    for: 2m  \n"
+	want := "        for: 15s\n        expr: x[5m]\n    for: 2s\n"
+	if got := string(compressFor([]byte(in))); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
