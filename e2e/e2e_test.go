@@ -208,7 +208,7 @@ func (s *stack) control(t *testing.T, path, body string) {
 		t.Fatal(err)
 	}
 	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode != 200 {
+	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(resp.Body)
 		t.Fatalf("simulator control %s %s: %s %s", path, body, resp.Status, b)
 	}

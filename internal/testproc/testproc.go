@@ -56,7 +56,7 @@ func Start(t testing.TB, path string, env []string, args ...string) *Process {
 	}
 	go func() { p.done <- p.Cmd.Wait() }()
 	t.Cleanup(func() {
-		p.Stop(5 * time.Second)
+		_ = p.Stop(5 * time.Second) // the exit status of a process stopped at clean-up does not matter
 		if t.Failed() {
 			t.Logf("output of %s:\n%s", path, p.Logs())
 		}

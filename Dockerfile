@@ -1,0 +1,62 @@
+# syntax=docker/dockerfile:1
+# twelvelabs_exporter image.
+#
+#   docker build .                                    the exporter, built from source
+#   docker build --target simulator .                 the API simulator, for the demo
+#   docker build --build-arg BINARIES=prebuilt .      the exporter from binaries built
+#                                                     beforehand into .build/ (see make image)
+#
+# The final stages are FROM scratch: a static binary, CA certificates and a
+# non-root user, nothing else.
+
+ARG GO_VERSION=1.26
+ARG BINARIES=source
+
+FROM golang:${GO_VERSION} AS source
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=dev
+ARG REVISION=unknown
+ARG BRANCH=unknown
+ARG BUILD_DATE=unknown
+RUN mkdir -p /out/etc/ssl/certs \
+ && cp /etc/ssl/certs/ca-certificates.crt /out/etc/ssl/certs/ \
+ && LDFLAGS="-s -w \
+      -X github.com/prometheus/common/version.Version=${VERSION} \
+      -X github.com/prometheus/common/version.Revision=${REVISION} \
+      -X github.com/prometheus/common/version.Branch=${BRANCH} \
+      -X github.com/prometheus/common/version.BuildUser=docker \
+      -X github.com/prometheus/common/version.BuildDate=${BUILD_DATE}" \
+ && CGO_ENABLED=0 go build -trimpath -ldflags "$LDFLAGS" -o /out/bin/twelvelabs_exporter . \
+ && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/bin/twelvelabs-simulator ./cmd/twelvelabs-simulator
+
+# Binaries built on the host (make image): .build/bin/ and .build/etc/ssl/certs/.
+FROM scratch AS prebuilt
+COPY .build/ /out/
+
+FROM ${BINARIES} AS binaries
+
+FROM scratch AS simulator
+COPY --from=binaries /out/bin/twelvelabs-simulator /bin/twelvelabs-simulator
+USER 65534:65534
+EXPOSE 10158
+ENTRYPOINT ["/bin/twelvelabs-simulator", "--listen-address=:10158"]
+
+FROM scratch AS exporter
+ARG VERSION=dev
+ARG REVISION=unknown
+ARG BUILD_DATE=unknown
+LABEL org.opencontainers.image.title="twelvelabs_exporter" \
+      org.opencontainers.image.description="Prometheus exporter for TwelveLabs embedding tasks (Embed API v1 and v2)" \
+      org.opencontainers.image.source="https://github.com/twelvelabs-community/twelvelabs_exporter" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${BUILD_DATE}"
+COPY --from=binaries /out/etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+COPY --from=binaries /out/bin/twelvelabs_exporter /bin/twelvelabs_exporter
+USER 65534:65534
+EXPOSE 10157
+ENTRYPOINT ["/bin/twelvelabs_exporter"]
