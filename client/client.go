@@ -67,10 +67,11 @@ type Config struct {
 
 // Client lists embedding tasks. It is safe for concurrent use.
 type Client struct {
-	cfg   Config
-	base  *url.URL
-	seed  maphash.Seed
-	sleep func(ctx context.Context, d time.Duration) error
+	cfg      Config
+	base     *url.URL
+	seed     maphash.Seed
+	sleep    func(ctx context.Context, d time.Duration) error
+	decoders sync.Pool // *pageDecoder, reused across pages and listings
 }
 
 // New checks the configuration and fills in defaults.
@@ -126,7 +127,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.OnResponse == nil {
 		cfg.OnResponse = func(API, string) {}
 	}
-	return &Client{cfg: cfg, base: base, seed: maphash.MakeSeed(), sleep: sleepCtx}, nil
+	c := &Client{cfg: cfg, base: base, seed: maphash.MakeSeed(), sleep: sleepCtx}
+	c.decoders.New = func() any { return newPageDecoder(c.seed) }
+	return c, nil
 }
 
 // List walks every page of one API's task list and aggregates it. Page 1
@@ -154,14 +157,17 @@ func (c *Client) List(ctx context.Context, api API) (*Listing, error) {
 }
 
 func (c *Client) list(ctx context.Context, l *Listing, requests *atomic.Int64) error {
-	first, err := c.fetchPage(ctx, l, 1, requests)
+	dec := c.decoders.Get().(*pageDecoder)
+	first, err := c.fetchPage(ctx, l, 1, requests, dec)
 	if err != nil {
+		c.decoders.Put(dec)
 		return err
 	}
 	l.Pages = 1
 	l.TotalResults = first.info.TotalResults
-	seen := newIDSet(c.seed, first.info.TotalResults)
+	seen := newIDSet(first.info.TotalResults)
 	seen.addPage(l, first.tasks)
+	c.decoders.Put(dec)
 
 	total := first.info.TotalPage
 	// total_results can reveal pages that total_page understates.
@@ -193,7 +199,9 @@ func (c *Client) list(ctx context.Context, l *Listing, requests *atomic.Int64) e
 			if int64(n) >= emptyFrom.Load() {
 				return nil
 			}
-			p, err := c.fetchPage(gctx, l, n, requests)
+			dec := c.decoders.Get().(*pageDecoder)
+			defer c.decoders.Put(dec)
+			p, err := c.fetchPage(gctx, l, n, requests, dec)
 			if err != nil {
 				return err
 			}
@@ -216,22 +224,21 @@ func (c *Client) list(ctx context.Context, l *Listing, requests *atomic.Int64) e
 // instead of the id string, at a collision chance far below one in a
 // billion for a listing of a million tasks.
 type idSet struct {
-	seed maphash.Seed
-	ids  map[uint64]struct{}
+	ids map[uint64]struct{}
 }
 
-func newIDSet(seed maphash.Seed, hint int) *idSet {
+func newIDSet(hint int) *idSet {
 	if hint < 0 || hint > 1<<20 {
 		hint = 1 << 20 // a hostile total_results must not allocate
 	}
-	return &idSet{seed: seed, ids: make(map[uint64]struct{}, hint)}
+	return &idSet{ids: make(map[uint64]struct{}, hint)}
 }
 
 func (s *idSet) addPage(l *Listing, tasks []task) {
 	for i := range tasks {
 		t := &tasks[i]
-		if t.ID != "" {
-			h := maphash.String(s.seed, t.ID)
+		if t.HasID {
+			h := t.IDHash
 			if _, dup := s.ids[h]; dup {
 				l.Duplicates++
 				continue
@@ -243,7 +250,7 @@ func (s *idSet) addPage(l *Listing, tasks []task) {
 }
 
 // fetchPage gets one page, retrying what is worth retrying.
-func (c *Client) fetchPage(ctx context.Context, l *Listing, n int, requests *atomic.Int64) (*page, error) {
+func (c *Client) fetchPage(ctx context.Context, l *Listing, n int, requests *atomic.Int64, dec *pageDecoder) (*page, error) {
 	u := *c.base
 	u.Path += l.API.Path()
 	q := url.Values{}
@@ -255,7 +262,7 @@ func (c *Client) fetchPage(ctx context.Context, l *Listing, n int, requests *ato
 	target := u.String()
 
 	for attempt := 0; ; attempt++ {
-		p, retryAfter, err := c.try(ctx, l.API, n, target, requests)
+		p, retryAfter, err := c.try(ctx, l.API, n, target, requests, dec)
 		if err == nil {
 			return p, nil
 		}
@@ -278,7 +285,7 @@ func (c *Client) fetchPage(ctx context.Context, l *Listing, n int, requests *ato
 // try sends one request. retryAfter is negative when the error is final,
 // zero when a retry should back off by itself, and positive when the API
 // said how long to wait.
-func (c *Client) try(ctx context.Context, api API, n int, target string, requests *atomic.Int64) (p *page, retryAfter time.Duration, err error) {
+func (c *Client) try(ctx context.Context, api API, n int, target string, requests *atomic.Int64, dec *pageDecoder) (p *page, retryAfter time.Duration, err error) {
 	key, err := c.cfg.Key.APIKey()
 	if err != nil {
 		return nil, -1, err
@@ -305,7 +312,7 @@ func (c *Client) try(ctx context.Context, api API, n int, target string, request
 	c.cfg.OnResponse(api, strconv.Itoa(resp.StatusCode))
 
 	if resp.StatusCode == http.StatusOK {
-		p, err := decodePage(resp.Body, c.cfg.MaxBodyBytes)
+		p, err := dec.decode(resp.Body, c.cfg.MaxBodyBytes)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, -1, fmt.Errorf("GET %s page %d: %w", api.Path(), n, context.Cause(ctx))

@@ -388,6 +388,17 @@ func buildPage(api string, all []Task, q listQuery, now time.Time) *wireResponse
 	return resp
 }
 
+// MarshalPage encodes tasks (newest first) as one list response page, as
+// the API would send it; benchmarks decode it.
+func MarshalPage(api string, tasks []Task, page, limit, totalResults int, now time.Time) ([]byte, error) {
+	resp := &wireResponse{Data: make([]wireTask, len(tasks))}
+	for i := range tasks {
+		resp.Data[i] = toWire(api, &tasks[i], now)
+	}
+	resp.PageInfo = wirePageInfo{LimitPerPage: limit, Page: page, TotalPage: (totalResults + limit - 1) / limit, TotalResults: totalResults}
+	return json.Marshal(resp)
+}
+
 func writeError(w http.ResponseWriter, status int, code, message string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

@@ -1,9 +1,14 @@
 package client
 
+// The reference decoder: encoding/json into structs. The streaming decoder
+// in decode.go must agree with it on every page both accept (see the
+// differential tests and fuzz target).
+
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"time"
 )
@@ -12,7 +17,7 @@ import (
 // other field (input_url, embedding segments, …) is skipped by the decoder
 // without being kept.
 type wirePage struct {
-	Data     []wireTask    `json:"data"`
+	Data     []*wireTask   `json:"data"`
 	PageInfo *wirePageInfo `json:"page_info"`
 }
 
@@ -45,33 +50,9 @@ func (e *wireEmbedding) duration() float64 {
 	return *e.Metadata.Duration
 }
 
-// task is what the exporter keeps of one listed task until its page is
-// complete: pages are counted whole or not at all, so that a page that fails
-// half-way and is retried is never counted twice.
-type task struct {
-	ID         string
-	Model      string
-	Status     string
-	Created    time.Time
-	VideoNanos int64
-	AudioNanos int64
-}
-
-// page is one decoded response page.
-type page struct {
-	tasks []task
-	info  wirePageInfo
-}
-
-// errBodyTooLarge reports a response larger than Config.MaxBodyBytes.
-var errBodyTooLarge = errors.New("response body exceeds the size limit")
-
-// errMalformed marks a page of the wrong shape: asking again will not help.
-var errMalformed = errors.New("malformed page")
-
-// decodePage reads one list response. limit bounds the bytes read; a body
+// referenceDecodePage reads one list response. limit bounds the bytes read; a body
 // that reaches it is an error rather than a truncated page.
-func decodePage(r io.Reader, limit int64) (*page, error) {
+func referenceDecodePage(r io.Reader, limit int64, seed maphash.Seed) (*page, error) {
 	lr := &io.LimitedReader{R: r, N: limit + 1}
 	var wp wirePage
 	err := json.NewDecoder(lr).Decode(&wp)
@@ -95,11 +76,16 @@ func decodePage(r io.Reader, limit int64) (*page, error) {
 		return nil, fmt.Errorf("%w: negative page_info (total_page %d, total_results %d, limit_per_page %d)",
 			errMalformed, wp.PageInfo.TotalPage, wp.PageInfo.TotalResults, wp.PageInfo.LimitPerPage)
 	}
-	p := &page{info: *wp.PageInfo, tasks: make([]task, len(wp.Data))}
-	for i := range wp.Data {
-		w := &wp.Data[i]
-		t := &p.tasks[i]
-		t.ID = w.ID
+	p := &page{info: pageInfo(*wp.PageInfo)}
+	for _, w := range wp.Data {
+		if w == nil { // a null element is no task
+			continue
+		}
+		p.tasks = append(p.tasks, task{})
+		t := &p.tasks[len(p.tasks)-1]
+		if w.ID != "" {
+			t.IDHash, t.HasID = maphash.String(seed, w.ID), true
+		}
 		t.Model = orUnknown(w.ModelName)
 		t.Status = orUnknown(w.Status)
 		if w.CreatedAt != "" {
@@ -111,11 +97,4 @@ func decodePage(r io.Reader, limit int64) (*page, error) {
 		t.AudioNanos = Nanos(w.AudioEmbedding.duration())
 	}
 	return p, nil
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return Unknown
-	}
-	return s
 }
