@@ -79,3 +79,26 @@ func TestExcessScrapesGet503(t *testing.T) {
 		t.Errorf("codes %v, want the first scrape served and the second refused with 503", codes)
 	}
 }
+
+// Two Prometheus servers of an HA pair scrape at the same moment: one
+// listing serves both, so the API sees ceil(N/50) requests, not twice that.
+func TestHAPairScrapesShareOneListing(t *testing.T) {
+	sim := simulator.New(simKey)
+	sim.SetLatency(20 * time.Millisecond)
+	sim.SetTasks("v2", simulator.Generate(simulator.GenerateOptions{Seed: 5, N: 1000, Now: time.Now(), API: "v2"}))
+	h := testHandler(t, sim, "--twelvelabs.embed-api=v2")
+	var wg sync.WaitGroup
+	bodies := make([]string, 2)
+	for i := range bodies {
+		wg.Go(func() { _, bodies[i], _ = serve(h, map[string]string{"X-Prometheus-Scrape-Timeout-Seconds": "10"}) })
+	}
+	wg.Wait()
+	if got := sim.Requests("v2"); got != 20 {
+		t.Errorf("the API saw %d requests for two simultaneous scrapes of 1,000 tasks, want 20", got)
+	}
+	for i, b := range bodies {
+		if !strings.Contains(b, `twelvelabs_up{api="v2"} 1`) {
+			t.Errorf("scrape %d did not get the listing", i)
+		}
+	}
+}

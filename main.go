@@ -71,8 +71,9 @@ func newApp() (*kingpin.Application, *config) {
 		Default(fmt.Sprint(client.DefaultConcurrency)).IntVar(&c.concurrency)
 	app.Flag("twelvelabs.max-pages", "Most pages (of 50 tasks) one listing may read; a larger listing fails rather than being cut short.").
 		Default(fmt.Sprint(client.DefaultMaxPages)).IntVar(&c.maxPages)
-	app.Flag("twelvelabs.timeout", "Longest time a scrape may spend listing; Prometheus's scrape timeout, less the offset, bounds it too.").
-		Default("10s").DurationVar(&c.timeout)
+	app.Flag("twelvelabs.timeout", "Longest time one listing may take. A scrape waits for it at most until Prometheus's scrape timeout, less the offset; "+
+		"a listing still running then goes on, and the scrape serves the newest complete listing.").
+		Default("2m").DurationVar(&c.timeout)
 	app.Flag("twelvelabs.timeout-offset", "Subtracted from Prometheus's X-Prometheus-Scrape-Timeout-Seconds, to leave time to answer.").
 		Default("500ms").DurationVar(&c.timeoutOffset)
 	app.Flag("twelvelabs.retries", "Retries of a request after 408, 429, 5xx or a network error, within the scrape's deadline.").
@@ -204,7 +205,7 @@ func run(args []string, stderr io.Writer) int {
 	srv := &http.Server{
 		Handler: handler,
 		// Slow or idle clients must not hold connections: a scrape is a
-		// small GET, and the longest answer takes the listing timeout.
+		// small GET, and no answer waits longer than the listing timeout.
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      cfg.timeout + 10*time.Second,
@@ -266,7 +267,7 @@ func newExporter(cfg *config, keys client.KeySource, logger *slog.Logger) (*coll
 	if err != nil {
 		return nil, fmt.Errorf("--twelvelabs.url: %w", err)
 	}
-	exp = collector.New(c, collector.Options{APIs: apis, CacheTTL: cfg.cacheTTL, Logger: logger})
+	exp = collector.New(c, collector.Options{APIs: apis, CacheTTL: cfg.cacheTTL, ListingTimeout: cfg.timeout, Logger: logger})
 	return exp, nil
 }
 

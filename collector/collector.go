@@ -29,6 +29,9 @@ type Options struct {
 	// CacheTTL, when positive, serves the last successful listing of an
 	// API until it is that old, instead of listing again.
 	CacheTTL time.Duration
+	// ListingTimeout bounds a listing, which may outlive the scrape that
+	// started it: a scrape waits only until its own deadline.
+	ListingTimeout time.Duration
 	Logger   *slog.Logger
 	// Now is the clock; tests set it.
 	Now func() time.Time
@@ -69,6 +72,9 @@ func New(lister Lister, opts Options) *Exporter {
 	if len(opts.APIs) == 0 {
 		opts.APIs = client.APIs
 	}
+	if opts.ListingTimeout <= 0 {
+		opts.ListingTimeout = 2 * time.Minute
+	}
 	return &Exporter{
 		lister:   lister,
 		opts:     opts,
@@ -94,10 +100,13 @@ func (e *Exporter) Collector(ctx context.Context) prometheus.Collector {
 
 // listing returns a listing of api for a scrape: from the cache when it is
 // on and fresh, else from a listing shared with every scrape that asks
-// while it runs. The listing runs under the deadline of the scrape that
-// started it, not its cancellation, so that a scraper that gives up early
-// does not fail the others.
-func (e *Exporter) listing(ctx context.Context, api client.API) (result, bool) {
+// while it runs. The listing runs under its own timeout, not the scrape's:
+// when the scrape's deadline comes first, the listing goes on in the
+// background and the scrape is answered with the newest complete listing,
+// so that an account too large to list within a scrape timeout is still
+// exported, never partially. fromCache is true when the listing served is
+// not the one this scrape waited for.
+func (e *Exporter) listing(ctx context.Context, api client.API) (r result, fromCache bool) {
 	if ttl := e.opts.CacheTTL; ttl > 0 {
 		e.mu.Lock()
 		g, ok := e.good[api]
@@ -107,12 +116,8 @@ func (e *Exporter) listing(ctx context.Context, api client.API) (result, bool) {
 		}
 	}
 	ch := e.flight.DoChan(string(api), func() (any, error) {
-		lctx := context.WithoutCancel(ctx)
-		if dl, ok := ctx.Deadline(); ok {
-			var cancel context.CancelFunc
-			lctx, cancel = context.WithDeadline(lctx, dl)
-			defer cancel()
-		}
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.opts.ListingTimeout)
+		defer cancel()
 		l, err := e.lister.List(lctx, api)
 		r := result{listing: l, err: err, done: e.opts.Now()}
 		e.record(api, r)
@@ -122,8 +127,17 @@ func (e *Exporter) listing(ctx context.Context, api client.API) (result, bool) {
 	case res := <-ch:
 		return res.Val.(result), false
 	case <-ctx.Done():
-		return result{err: fmt.Errorf("listing Embed API %s: the scrape ended before the listing: %w", api, context.Cause(ctx))}, false
 	}
+	e.mu.Lock()
+	last, ok := e.last[api]
+	e.mu.Unlock()
+	if ok && last.err == nil {
+		e.opts.Logger.Debug("listing still running at the scrape's deadline; serving the previous one", "api", string(api),
+			"age", e.opts.Now().Sub(last.done))
+		return last, true
+	}
+	return result{err: fmt.Errorf("listing Embed API %s: not finished by the scrape's deadline (%w); it goes on in the background, "+
+		"and the next scrape serves it when done", api, context.Cause(ctx))}, false
 }
 
 func (e *Exporter) record(api client.API, r result) {

@@ -227,3 +227,76 @@ func TestScrapeEndsByItsDeadline(t *testing.T) {
 		t.Errorf("%d series, want twelvelabs_up for each API and no task metrics", n)
 	}
 }
+
+// slowLister answers each List call only when the test releases it.
+type slowLister struct {
+	release  chan struct{}
+	listings map[client.API]*client.Listing
+	calls    atomic.Int64
+	done     atomic.Int64
+}
+
+func (s *slowLister) List(ctx context.Context, api client.API) (*client.Listing, error) {
+	s.calls.Add(1)
+	defer s.done.Add(1)
+	select {
+	case <-s.release:
+		return s.listings[api], nil
+	case <-ctx.Done():
+		return &client.Listing{API: api}, ctx.Err()
+	}
+}
+
+// An account too large to list within a scrape timeout: the listing goes on
+// after the scrape that started it, and later scrapes serve the newest
+// complete listing on time, never a partial one.
+func TestListingOutlivesTheScrapeAndLaterScrapesServeIt(t *testing.T) {
+	s := &slowLister{release: make(chan struct{}), listings: sampleListings()}
+	clock := now
+	var clockMu sync.Mutex
+	e := New(s, Options{APIs: []client.API{client.V1}, ListingTimeout: time.Minute, Now: func() time.Time {
+		clockMu.Lock()
+		defer clockMu.Unlock()
+		return clock
+	}})
+	scrape := func() (up float64, tasks int) {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		c := e.Collector(ctx)
+		return testutil.ToFloat64(upOnly{c}), testutil.CollectAndCount(e.Collector(ctx), "twelvelabs_embed_tasks")
+	}
+
+	// Nothing complete yet: up 0, no task metrics, and the listing goes on.
+	if up, n := scrape(); up != 0 || n != 0 {
+		t.Fatalf("first scrape: up %v and %d task series, want 0 and none", up, n)
+	}
+	clockMu.Lock()
+	clock = clock.Add(30 * time.Second)
+	clockMu.Unlock()
+	s.release <- struct{}{} // the first listing completes, after its scrape
+	for deadline := time.Now().Add(5 * time.Second); s.done.Load() < 1; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the listing did not finish")
+		}
+	}
+	clockMu.Lock()
+	clock = clock.Add(30 * time.Second)
+	clockMu.Unlock()
+
+	// A new listing starts and does not finish in time: the scrape serves
+	// the complete one, and says how old it is.
+	up, n := scrape()
+	if up != 1 || n != 6 || s.calls.Load() < 2 {
+		t.Fatalf("second scrape: up %v, %d task series, %d listings; want 1, 6 and a new listing", up, n, s.calls.Load())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := testutil.CollectAndCompare(e.Collector(ctx), strings.NewReader(`
+# HELP twelvelabs_exporter_last_success_timestamp_seconds Unix time at which the last successful listing of the API finished; absent until one has.
+# TYPE twelvelabs_exporter_last_success_timestamp_seconds gauge
+twelvelabs_exporter_last_success_timestamp_seconds{api="v1"} 1.79517603e+09
+`), "twelvelabs_exporter_last_success_timestamp_seconds"); err != nil {
+		t.Error(err)
+	}
+	close(s.release)
+}
