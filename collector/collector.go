@@ -32,7 +32,7 @@ type Options struct {
 	// ListingTimeout bounds a listing, which may outlive the scrape that
 	// started it: a scrape waits only until its own deadline.
 	ListingTimeout time.Duration
-	Logger   *slog.Logger
+	Logger         *slog.Logger
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }
