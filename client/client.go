@@ -143,7 +143,13 @@ func New(cfg Config) (*Client, error) {
 func (c *Client) List(ctx context.Context, api API) (*Listing, error) {
 	start := c.cfg.Now()
 	l := newListing(api, start)
-	l.WindowEnd = start.UTC()
+	// ended_at goes out in whole seconds; rounding up keeps the tasks
+	// created in the second the listing starts, which rounding down would
+	// leave to the next scrape.
+	l.WindowEnd = start.UTC().Truncate(time.Second)
+	if l.WindowEnd.Before(start) {
+		l.WindowEnd = l.WindowEnd.Add(time.Second)
+	}
 	l.WindowStart = l.WindowEnd.Add(-c.cfg.Lookback)
 	var requests atomic.Int64
 	err := c.list(ctx, l, &requests)
@@ -220,30 +226,13 @@ func (c *Client) list(ctx context.Context, l *Listing, requests *atomic.Int64) e
 	return g.Wait()
 }
 
-// idSet remembers the _ids of a listing as 64-bit hashes: 8 bytes a task
-// instead of the id string, at a collision chance far below one in a
-// billion for a listing of a million tasks.
-type idSet struct {
-	ids map[uint64]struct{}
-}
-
-func newIDSet(hint int) *idSet {
-	if hint < 0 || hint > 1<<20 {
-		hint = 1 << 20 // a hostile total_results must not allocate
-	}
-	return &idSet{ids: make(map[uint64]struct{}, hint)}
-}
-
+// addPage counts a page's tasks, each _id once.
 func (s *idSet) addPage(l *Listing, tasks []task) {
 	for i := range tasks {
 		t := &tasks[i]
-		if t.HasID {
-			h := t.IDHash
-			if _, dup := s.ids[h]; dup {
-				l.Duplicates++
-				continue
-			}
-			s.ids[h] = struct{}{}
+		if t.HasID && !s.insert(t.IDHash) {
+			l.Duplicates++
+			continue
 		}
 		l.add(t)
 	}
