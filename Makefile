@@ -26,3 +26,8 @@ lint:
 
 demo:
 	bash demo/run.sh
+
+.PHONY: bench
+# Scrape wall time, requests and peak RSS against the simulator, then the Go benchmarks.
+bench:
+	bash bench/run.sh

@@ -14,7 +14,7 @@ import (
 )
 
 // testHandler serves the exporter in-process against a simulator.
-func testHandler(t *testing.T, sim *simulator.Server, args ...string) http.Handler {
+func testHandler(t testing.TB, sim *simulator.Server, args ...string) http.Handler {
 	t.Helper()
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)

@@ -48,6 +48,7 @@ type config struct {
 	maxPages      int
 	timeout       time.Duration
 	timeoutOffset time.Duration
+	reqTimeout    time.Duration
 	retries       int
 	cacheTTL      time.Duration
 	lookback      time.Duration
@@ -73,9 +74,11 @@ func newApp() (*kingpin.Application, *config) {
 		Default(fmt.Sprint(client.DefaultMaxPages)).IntVar(&c.maxPages)
 	app.Flag("twelvelabs.timeout", "Longest time one listing may take. A scrape waits for it at most until Prometheus's scrape timeout, less the offset; "+
 		"a listing still running then goes on, and the scrape serves the newest complete listing.").
-		Default("2m").DurationVar(&c.timeout)
+		Default("5m").DurationVar(&c.timeout)
 	app.Flag("twelvelabs.timeout-offset", "Subtracted from Prometheus's X-Prometheus-Scrape-Timeout-Seconds, to leave time to answer.").
 		Default("500ms").DurationVar(&c.timeoutOffset)
+	app.Flag("twelvelabs.request-timeout", "Longest time one HTTP request to the API may take, body included, before it is retried.").
+		Default(client.DefaultRequestTimeout.String()).DurationVar(&c.reqTimeout)
 	app.Flag("twelvelabs.retries", "Retries of a request after 408, 429, 5xx or a network error, within the scrape's deadline.").
 		Default(fmt.Sprint(client.DefaultRetries)).IntVar(&c.retries)
 	app.Flag("twelvelabs.cache-ttl", "Serve the last successful listing for this long instead of listing on every scrape; 0 turns the cache off.").
@@ -107,6 +110,8 @@ func (c *config) validate() error {
 		return fmt.Errorf("--twelvelabs.max-pages=%d: want at least 1", c.maxPages)
 	case c.timeout <= 0:
 		return fmt.Errorf("--twelvelabs.timeout=%s: want a positive duration", c.timeout)
+	case c.reqTimeout <= 0:
+		return fmt.Errorf("--twelvelabs.request-timeout=%s: want a positive duration", c.reqTimeout)
 	case c.timeoutOffset < 0:
 		return fmt.Errorf("--twelvelabs.timeout-offset=%s: want zero or more", c.timeoutOffset)
 	case c.retries < 0:
@@ -254,15 +259,16 @@ func newExporter(cfg *config, keys client.KeySource, logger *slog.Logger) (*coll
 	transport.MaxIdleConnsPerHost = 2 * cfg.concurrency
 	var exp *collector.Exporter
 	c, err := client.New(client.Config{
-		BaseURL:     cfg.apiURL,
-		Key:         keys,
-		HTTPClient:  &http.Client{Transport: transport},
-		UserAgent:   program + "/" + version.Version,
-		Concurrency: cfg.concurrency,
-		MaxPages:    cfg.maxPages,
-		Retries:     cfg.retries,
-		Lookback:    cfg.lookback,
-		OnResponse:  func(api client.API, code string) { exp.ObserveRequest(api, code) },
+		BaseURL:        cfg.apiURL,
+		Key:            keys,
+		HTTPClient:     &http.Client{Transport: transport},
+		UserAgent:      program + "/" + version.Version,
+		Concurrency:    cfg.concurrency,
+		MaxPages:       cfg.maxPages,
+		Retries:        cfg.retries,
+		RequestTimeout: cfg.reqTimeout,
+		Lookback:       cfg.lookback,
+		OnResponse:     func(api client.API, code string) { exp.ObserveRequest(api, code) },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("--twelvelabs.url: %w", err)

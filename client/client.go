@@ -24,10 +24,14 @@ const (
 	// keeps the request count of a listing at ceil(tasks/50).
 	MaxPageLimit        = 50
 	DefaultConcurrency  = 4
-	DefaultMaxPages     = 2000
+	DefaultMaxPages     = 5000
 	DefaultRetries      = 2
 	DefaultLookback     = 7 * 24 * time.Hour
 	DefaultMaxBodyBytes = 16 << 20
+	// DefaultRequestTimeout bounds one HTTP attempt: a page answers in
+	// well under a second, so an attempt this slow is hung and worth a
+	// retry rather than holding the listing.
+	DefaultRequestTimeout = 30 * time.Second
 	// maxErrorBody bounds what is read of an error response.
 	maxErrorBody = 64 << 10
 )
@@ -55,6 +59,8 @@ type Config struct {
 	Lookback time.Duration
 	// MaxBodyBytes bounds a page's response body.
 	MaxBodyBytes int64
+	// RequestTimeout bounds one HTTP attempt, body included.
+	RequestTimeout time.Duration
 	// BackoffBase and BackoffMax shape the retry delay: full jitter over
 	// BackoffBase·2^attempt, capped at BackoffMax.
 	BackoffBase, BackoffMax time.Duration
@@ -111,6 +117,12 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.RequestTimeout < 0 {
+		return nil, fmt.Errorf("request timeout %s: want a positive duration", cfg.RequestTimeout)
 	}
 	if cfg.BackoffBase == 0 {
 		cfg.BackoffBase = 200 * time.Millisecond
@@ -279,7 +291,9 @@ func (c *Client) try(ctx context.Context, api API, n int, target string, request
 	if err != nil {
 		return nil, -1, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, http.MethodGet, target, nil)
 	if err != nil {
 		return nil, -1, err
 	}
@@ -295,6 +309,9 @@ func (c *Client) try(ctx context.Context, api API, n int, target string, request
 		if ctx.Err() != nil {
 			return nil, -1, fmt.Errorf("GET %s page %d: %w", api.Path(), n, context.Cause(ctx))
 		}
+		if actx.Err() != nil {
+			return nil, 0, fmt.Errorf("GET %s page %d: no answer within the request timeout of %s", api.Path(), n, c.cfg.RequestTimeout)
+		}
 		return nil, 0, fmt.Errorf("GET %s page %d: %w", api.Path(), n, transportError(err))
 	}
 	defer func() { _ = resp.Body.Close() }()
@@ -305,6 +322,9 @@ func (c *Client) try(ctx context.Context, api API, n int, target string, request
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, -1, fmt.Errorf("GET %s page %d: %w", api.Path(), n, context.Cause(ctx))
+			}
+			if actx.Err() != nil {
+				return nil, 0, fmt.Errorf("GET %s page %d: the body stalled past the request timeout of %s", api.Path(), n, c.cfg.RequestTimeout)
 			}
 			// A body cut short in transit may come whole next time; one
 			// too large or of the wrong shape will not.

@@ -263,3 +263,29 @@ func TestHonoursContextDeadline(t *testing.T) {
 		t.Errorf("List returned %v after its deadline", waited)
 	}
 }
+
+// A server that answers one request with headers and then stalls: the
+// attempt ends at the request timeout and the retry succeeds.
+func TestRequestTimeoutRetriesAStalledAttempt(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	s := &script{steps: []func(http.ResponseWriter, *http.Request){
+		func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte(`{"data":[`))
+			w.(http.Flusher).Flush()
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		},
+		status(200, nil, onePage),
+	}}
+	c, _ := scripted(t, s, func(c *Config) { c.RequestTimeout = 100 * time.Millisecond })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l, err := c.List(ctx, V1)
+	if err != nil || l.Tasks != 1 || s.n.Load() != 2 {
+		t.Fatalf("err %v, %d tasks after %d requests; want success on the retry", err, l.Tasks, s.n.Load())
+	}
+}

@@ -73,7 +73,7 @@ func New(lister Lister, opts Options) *Exporter {
 		opts.APIs = client.APIs
 	}
 	if opts.ListingTimeout <= 0 {
-		opts.ListingTimeout = 2 * time.Minute
+		opts.ListingTimeout = 5 * time.Minute
 	}
 	return &Exporter{
 		lister:   lister,
