@@ -207,15 +207,7 @@ func run(args []string, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	srv := &http.Server{
-		Handler: handler,
-		// Slow or idle clients must not hold connections: a scrape is a
-		// small GET, and no answer waits longer than the listing timeout.
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      cfg.timeout + 10*time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
+	srv := newServer(cfg, handler)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -239,6 +231,20 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// newServer sets the server's timeouts: slow or idle clients must not hold
+// connections. A scrape is a small GET, and no answer waits longer than the
+// listing timeout.
+func newServer(cfg *config, handler http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cfg.timeout + 10*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
 }
 
 // newExporter wires the client to the collector.
