@@ -34,7 +34,11 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary, err = testproc.Build(dir, ".", program)
+	var flags []string
+	if raceEnabled {
+		flags = append(flags, "-race") // the soak test runs the race detector on the binary too
+	}
+	binary, err = testproc.Build(dir, ".", program, flags...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "building the exporter:", err)
 		os.Exit(1)

@@ -166,10 +166,11 @@ func Eventually(t testing.TB, timeout, interval time.Duration, cond func() strin
 	}
 }
 
-// Build compiles a main package into dir and returns the binary's path.
-func Build(dir, pkg, name string) (string, error) {
+// Build compiles a main package into dir and returns the binary's path;
+// extra go build flags (such as -race) come last.
+func Build(dir, pkg, name string, flags ...string) (string, error) {
 	out := dir + "/" + name
-	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd := exec.Command("go", append(append([]string{"build", "-o", out}, flags...), pkg)...)
 	cmd.Stderr = os.Stderr
 	return out, cmd.Run()
 }
