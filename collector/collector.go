@@ -136,8 +136,10 @@ func (e *Exporter) listing(ctx context.Context, api client.API) (r result, fromC
 			"age", e.opts.Now().Sub(last.done))
 		return last, true
 	}
-	return result{err: fmt.Errorf("listing Embed API %s: not finished by the scrape's deadline (%w); it goes on in the background, "+
-		"and the next scrape serves it when done", api, context.Cause(ctx))}, false
+	err := fmt.Errorf("listing Embed API %s: not finished by the scrape's deadline (%w); it goes on in the background, "+
+		"and the next scrape serves it when done", api, context.Cause(ctx))
+	e.opts.Logger.Info("no complete listing to serve yet", "api", string(api), "err", err)
+	return result{err: err}, false
 }
 
 func (e *Exporter) record(api client.API, r result) {

@@ -20,7 +20,7 @@ func hint(err error) string {
 	case errors.As(err, &ae) && ae.ServerFault():
 		return "the API is failing: see the TwelveLabs status page; the exporter retries on the next scrape"
 	case errors.Is(err, context.DeadlineExceeded):
-		return "the listing did not finish in time: raise the scrape timeout, --twelvelabs.concurrency or --twelvelabs.cache-ttl"
+		return "the listing did not finish in time: raise --twelvelabs.timeout or --twelvelabs.concurrency"
 	}
 	return "see the error; the exporter lists again on the next scrape"
 }
