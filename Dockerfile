@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # twelvelabs_exporter image.
 #
-#   docker build .                                    the exporter, built from source
+#   docker build --build-arg VERSION=$(cat VERSION) .  the exporter, built from source
 #   docker build --target simulator .                 the API simulator, for the demo
 #   docker build --build-arg BINARIES=prebuilt .      the exporter from binaries built
 #                                                     beforehand into .build/ (see make image)
@@ -17,11 +17,12 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-ARG VERSION=dev
+ARG VERSION=
 ARG REVISION=unknown
 ARG BRANCH=unknown
 ARG BUILD_DATE=unknown
-RUN mkdir -p /out/etc/ssl/certs \
+RUN VERSION="${VERSION:-$(cat VERSION)}" \
+ && mkdir -p /out/etc/ssl/certs \
  && cp /etc/ssl/certs/ca-certificates.crt /out/etc/ssl/certs/ \
  && LDFLAGS="-s -w \
       -X github.com/prometheus/common/version.Version=${VERSION} \
