@@ -29,14 +29,14 @@ $B bud --quiet --isolation chroot --layers=false --build-arg BINARIES=prebuilt \
   --build-arg VERSION="$(cat .build/VERSION)" --build-arg REVISION="$(git rev-parse HEAD)" \
   --target exporter -t "$tag" . >/dev/null
 
-cfg=$($B inspect --type image --format '{{.OCIv1.Config.User}}|{{range $k, $v := .OCIv1.Config.ExposedPorts}}{{$k}}{{end}}|{{index .OCIv1.Config.Labels "org.opencontainers.image.title"}}|{{index .OCIv1.Config.Labels "org.opencontainers.image.version"}}|{{json .OCIv1.Config.Entrypoint}}' "$tag")
+cfg=$($B inspect --type image --format '{{.OCIv1.Config.User}}|{{range $k, $v := .OCIv1.Config.ExposedPorts}}{{$k}}{{end}}|{{index .OCIv1.Config.Labels "org.opencontainers.image.title"}}|{{index .OCIv1.Config.Labels "org.opencontainers.image.version"}}|{{.OCIv1.Config.Entrypoint}}' "$tag")
 echo "image-test: user|port|title|version|entrypoint = $cfg"
 IFS='|' read -r user port title ver entry <<<"$cfg"
 [ "$user" = "65534:65534" ] || fail "user $user, want 65534:65534 (non-root)"
 [ "$port" = "10157/tcp" ] || fail "exposed $port, want 10157/tcp"
 [ "$title" = "twelvelabs_exporter" ] || fail "OCI title label $title"
 [ "$ver" = "$(cat .build/VERSION)" ] || fail "OCI version label $ver, want $(cat .build/VERSION)"
-[ "$entry" = '["/bin/twelvelabs_exporter"]' ] || fail "entrypoint $entry"
+[ "$entry" = '[/bin/twelvelabs_exporter]' ] || fail "entrypoint $entry"
 
 ctr=$($B from --quiet "$tag")
 out=$($B run --isolation chroot "$ctr" -- /bin/twelvelabs_exporter --version 2>&1)
