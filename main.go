@@ -298,7 +298,9 @@ func newRegistry() *prometheus.Registry {
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		versioncollector.NewCollector(program),
 	)
+	// client_golang's build_info has no build date; the wrapper adds it.
+	prometheus.WrapRegistererWith(prometheus.Labels{"build_date": version.BuildDate}, reg).
+		MustRegister(versioncollector.NewCollector(program))
 	return reg
 }
