@@ -213,7 +213,7 @@ func TestFaultMatrix(t *testing.T) {
 		}, args: []string{"--twelvelabs.request-timeout=300ms", "--twelvelabs.retries=1"}, up: 0, scrapeMax: 1500 * time.Millisecond},
 		{name: "stall: headers, then nothing", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
 			return func(w http.ResponseWriter, r *http.Request, _ int) bool {
-				w.WriteHeader(200)
+				w.WriteHeader(http.StatusOK)
 				_, _ = w.Write([]byte(`{"data":[`))
 				w.(http.Flusher).Flush()
 				<-r.Context().Done()

@@ -121,7 +121,7 @@ func TestTLSAndBasicAuth(t *testing.T) {
 		body := make([]byte, 512)
 		n, _ := resp.Body.Read(body)
 		resp.Body.Close()
-		if resp.StatusCode == 200 || strings.Contains(string(body[:n]), "twelvelabs_") {
+		if resp.StatusCode == http.StatusOK || strings.Contains(string(body[:n]), "twelvelabs_") {
 			t.Errorf("plain HTTP to the TLS port: %d %q", resp.StatusCode, body[:n])
 		}
 	}

@@ -95,44 +95,50 @@ func (d *pageDecoder) decode(r io.Reader, limit int64) (*page, error) {
 }
 
 func (d *pageDecoder) decodeTop() (*page, error) {
-	if err := d.begin(jsontext.KindBeginObject, "the response"); err != nil {
-		if errors.Is(err, errNull) {
-			return nil, fmt.Errorf("%w: the response is null", errMalformed)
-		}
-		return nil, err
-	}
 	p := &page{}
 	sawInfo := false
-	for d.dec.PeekKind() != jsontext.KindEndObject {
-		name, err := d.name()
-		if err != nil {
-			return nil, err
-		}
+	err := d.members("the response", func(name []byte) error {
 		switch string(name) {
 		case "data":
-			err = d.data()
+			return d.data()
 		case "page_info":
 			sawInfo = true
-			err = d.pageInfo(&p.info)
-		default:
-			err = d.dec.SkipValue()
+			return d.pageInfo(&p.info)
 		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	if _, err := d.dec.ReadToken(); err != nil {
+		return d.dec.SkipValue()
+	})
+	switch {
+	case errors.Is(err, errNull):
+		return nil, fmt.Errorf("%w: the response is null", errMalformed)
+	case err != nil:
 		return nil, err
-	}
-	if !sawInfo {
+	case !sawInfo:
 		return nil, fmt.Errorf("%w: page_info missing", errMalformed)
-	}
-	if p.info.TotalPage < 0 || p.info.TotalResults < 0 || p.info.LimitPerPage < 0 {
+	case p.info.TotalPage < 0 || p.info.TotalResults < 0 || p.info.LimitPerPage < 0:
 		return nil, fmt.Errorf("%w: negative page_info (total_page %d, total_results %d, limit_per_page %d)",
 			errMalformed, p.info.TotalPage, p.info.TotalResults, p.info.LimitPerPage)
 	}
 	p.tasks = d.tasks
 	return p, nil
+}
+
+// members reads an object, calling member with each name; member must read
+// the value. A null object returns errNull, for the caller to read as absent.
+func (d *pageDecoder) members(what string, member func(name []byte) error) error {
+	if err := d.begin(jsontext.KindBeginObject, what); err != nil {
+		return err
+	}
+	for d.dec.PeekKind() != jsontext.KindEndObject {
+		name, err := d.name()
+		if err != nil {
+			return err
+		}
+		if err := member(name); err != nil {
+			return err
+		}
+	}
+	_, err := d.dec.ReadToken()
+	return err
 }
 
 // begin reads the opening token of an object or array; null reads as
@@ -241,34 +247,22 @@ func (d *pageDecoder) integer(field string, dst *int) error {
 }
 
 func (d *pageDecoder) pageInfo(info *pageInfo) error {
-	if err := d.begin(jsontext.KindBeginObject, "page_info"); err != nil {
-		if errors.Is(err, errNull) {
-			return fmt.Errorf("%w: page_info is null", errMalformed)
-		}
-		return err
-	}
-	for d.dec.PeekKind() != jsontext.KindEndObject {
-		name, err := d.name()
-		if err != nil {
-			return err
-		}
+	err := d.members("page_info", func(name []byte) error {
 		switch string(name) {
 		case "limit_per_page":
-			err = d.integer("page_info.limit_per_page", &info.LimitPerPage)
+			return d.integer("page_info.limit_per_page", &info.LimitPerPage)
 		case "page":
-			err = d.integer("page_info.page", &info.Page)
+			return d.integer("page_info.page", &info.Page)
 		case "total_page":
-			err = d.integer("page_info.total_page", &info.TotalPage)
+			return d.integer("page_info.total_page", &info.TotalPage)
 		case "total_results":
-			err = d.integer("page_info.total_results", &info.TotalResults)
-		default:
-			err = d.dec.SkipValue()
+			return d.integer("page_info.total_results", &info.TotalResults)
 		}
-		if err != nil {
-			return err
-		}
+		return d.dec.SkipValue()
+	})
+	if errors.Is(err, errNull) {
+		return fmt.Errorf("%w: page_info is null", errMalformed)
 	}
-	_, err := d.dec.ReadToken()
 	return err
 }
 
@@ -304,52 +298,37 @@ func orUnknown(s string) string {
 }
 
 func (d *pageDecoder) task(t *task) error {
-	if err := d.begin(jsontext.KindBeginObject, "a task"); err != nil {
-		return err
-	}
-	for d.dec.PeekKind() != jsontext.KindEndObject {
-		name, err := d.name()
-		if err != nil {
-			return err
-		}
+	return d.members("a task", func(name []byte) error {
 		switch string(name) {
 		case "_id":
-			var b []byte
-			var ok bool
-			if b, ok, err = d.str("_id"); ok && len(b) > 0 {
+			b, ok, err := d.str("_id")
+			if ok && len(b) > 0 {
 				t.IDHash, t.HasID = maphash.Bytes(d.seed, b), true
 			}
+			return err
 		case "model_name":
-			var b []byte
-			if b, _, err = d.str("model_name"); err == nil {
-				t.Model = d.interned(b)
-			}
+			b, _, err := d.str("model_name")
+			t.Model = d.interned(b)
+			return err
 		case "status":
-			var b []byte
-			if b, _, err = d.str("status"); err == nil {
-				t.Status = d.interned(b)
-			}
+			b, _, err := d.str("status")
+			t.Status = d.interned(b)
+			return err
 		case "created_at":
-			var b []byte
-			var ok bool
-			if b, ok, err = d.str("created_at"); ok {
+			b, ok, err := d.str("created_at")
+			if ok {
 				// An unreadable created_at still counts the task; it
 				// only cannot take part in the oldest-task timestamp.
 				t.Created, _ = parseTimestamp(b)
 			}
-		case "video_embedding":
-			err = d.embedding(&videoFields, &t.VideoNanos)
-		case "audio_embedding":
-			err = d.embedding(&audioFields, &t.AudioNanos)
-		default:
-			err = d.dec.SkipValue()
-		}
-		if err != nil {
 			return err
+		case "video_embedding":
+			return d.embedding(&videoFields, &t.VideoNanos)
+		case "audio_embedding":
+			return d.embedding(&audioFields, &t.AudioNanos)
 		}
-	}
-	_, err := d.dec.ReadToken()
-	return err
+		return d.dec.SkipValue()
+	})
 }
 
 // embeddingFields names an embedding's fields in errors, spelt out once so
@@ -361,59 +340,36 @@ var (
 	audioFields = embeddingFields{"audio_embedding", "audio_embedding.metadata", "audio_embedding.metadata.duration"}
 )
 
-// embedding reads {"metadata":{"duration":N,…},…} into nanoseconds.
+// embedding reads {"metadata":{"duration":N,…},…} into nanoseconds; null
+// objects read as absent.
 func (d *pageDecoder) embedding(f *embeddingFields, dst *int64) error {
-	if err := d.begin(jsontext.KindBeginObject, f.object); err != nil {
+	err := d.members(f.object, func(name []byte) error {
+		if string(name) != "metadata" {
+			return d.dec.SkipValue()
+		}
+		err := d.members(f.metadata, func(name []byte) error {
+			if string(name) != "duration" {
+				return d.dec.SkipValue()
+			}
+			raw, ok, err := d.number(f.duration)
+			if err != nil || !ok {
+				return err
+			}
+			secs, err := strconv.ParseFloat(unsafeString(raw), 64)
+			if err != nil {
+				return fmt.Errorf("%w: %s %s: %w", errMalformed, f.duration, raw, err)
+			}
+			*dst = Nanos(secs)
+			return nil
+		})
 		if errors.Is(err, errNull) {
 			return nil
 		}
 		return err
+	})
+	if errors.Is(err, errNull) {
+		return nil
 	}
-	for d.dec.PeekKind() != jsontext.KindEndObject {
-		name, err := d.name()
-		if err != nil {
-			return err
-		}
-		if string(name) != "metadata" {
-			if err := d.dec.SkipValue(); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := d.begin(jsontext.KindBeginObject, f.metadata); err != nil {
-			if errors.Is(err, errNull) {
-				continue
-			}
-			return err
-		}
-		for d.dec.PeekKind() != jsontext.KindEndObject {
-			name, err := d.name()
-			if err != nil {
-				return err
-			}
-			if string(name) != "duration" {
-				if err := d.dec.SkipValue(); err != nil {
-					return err
-				}
-				continue
-			}
-			raw, ok, err := d.number(f.duration)
-			if err != nil {
-				return err
-			}
-			if ok {
-				secs, err := strconv.ParseFloat(unsafeString(raw), 64)
-				if err != nil {
-					return fmt.Errorf("%w: %s %s: %w", errMalformed, f.duration, raw, err)
-				}
-				*dst = Nanos(secs)
-			}
-		}
-		if _, err := d.dec.ReadToken(); err != nil {
-			return err
-		}
-	}
-	_, err := d.dec.ReadToken()
 	return err
 }
 
@@ -453,7 +409,8 @@ func parseUTCMillis(b []byte) (time.Time, bool) {
 	hour, ok4 := num(b[11:13])
 	minute, ok5 := num(b[14:16])
 	sec, ok6 := num(b[17:19])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+	digits := ok1 && ok2 && ok3 && ok4 && ok5 && ok6
+	if !digits || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
 		return time.Time{}, false
 	}
 	nanos := 0
