@@ -19,14 +19,8 @@ while getopts "n:l:i:t:d:" opt; do
   esac
 done
 
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
-go build -o "$work/exporter" .
-go build -o "$work/simulator" ./cmd/twelvelabs-simulator
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_up() { for _ in $(seq 1 200); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.05; done; exit 1; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 sim_port=$(free_port) port=$(free_port)
 "$work/simulator" --listen-address="127.0.0.1:$sim_port" --api-key=bench --v1-tasks=0 --v2-tasks="$n" --rate=0 \

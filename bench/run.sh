@@ -18,16 +18,8 @@ while getopts "l:n:c:g:" opt; do
   esac
 done
 
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
-
-go build -o "$work/exporter" .
-go build -o "$work/simulator" ./cmd/twelvelabs-simulator
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_up() { for _ in $(seq 1 200); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.05; done; echo "bench: $1 not up" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 lat_ms=$(awk -v l="$latency" 'BEGIN { if (l ~ /ms$/) { sub(/ms$/, "", l); print l+0 } else if (l ~ /s$/) { sub(/s$/, "", l); print l*1000 } else print l+0 }')
 
 echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(go version | cut -d' ' -f3)"
