@@ -203,6 +203,24 @@ func TestFaultMatrix(t *testing.T) {
 				return b
 			})
 		}, up: 1, codes: map[string]float64{"200": 3}, tasks: 70},
+		{name: "tasks shift between pages during the listing", fault: func(f *faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+			var once sync.Map
+			return func(w http.ResponseWriter, r *http.Request, _ int) bool {
+				// Before page 2 of each API, a task arrives inside the
+				// window: every later page starts one task earlier.
+				if r.URL.Query().Get("page") == "2" {
+					api := "v1"
+					if strings.Contains(r.URL.Path, "v2") {
+						api = "v2"
+					}
+					if _, done := once.LoadOrStore(api, true); !done {
+						f.sim.AddTasks(api, simulator.Task{ID: "late-" + api, Model: "marengo3.0", Status: "processing",
+							Created: time.Now().Add(-3 * time.Second), VideoSeconds: 1, AudioSeconds: -1})
+					}
+				}
+				return false
+			}
+		}, up: 1, codes: map[string]float64{"200": 6}, tasks: n + 1},
 		{name: "one API failing, the other healthy", v1Only: true, fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
 			return func(w http.ResponseWriter, r *http.Request, _ int) bool {
 				return strings.HasSuffix(r.URL.Path, "/embed/tasks") && reply(w, 503, nil, `{"code":"unavailable","message":"down"}`)
@@ -230,7 +248,7 @@ func TestFaultMatrix(t *testing.T) {
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
 			sim := simulator.New(faultKey)
-			now := time.Now()
+			now := time.Now().Add(-2 * time.Second) // inside the window, which ends at the last whole second
 			for i, api := range []string{"v1", "v2"} {
 				sim.SetTasks(api, simulator.Generate(simulator.GenerateOptions{Seed: uint64(i + 1), N: n, Now: now, API: api}))
 			}
@@ -312,7 +330,7 @@ func TestFaultMatrix(t *testing.T) {
 				mfs = parseMetrics(t, body)
 				v1, _ := value(mfs, "twelvelabs_up", map[string]string{"api": "v1"})
 				v2, _ := value(mfs, "twelvelabs_up", map[string]string{"api": "v2"})
-				if v1 == 1 && v2 == 1 && sumTasks(mfs, "v1") == n && sumTasks(mfs, "v2") == n {
+				if v1 == 1 && v2 == 1 && sumTasks(mfs, "v1") == float64(len(sim.Tasks("v1"))) && sumTasks(mfs, "v2") == float64(len(sim.Tasks("v2"))) {
 					break
 				}
 				if time.Now().After(deadline) {

@@ -156,7 +156,7 @@ func want(tasks []simulator.Task, api string) map[client.GroupKey]*groupWant {
 // sums and oldest timestamps, and ceil(N/50) requests per API per scrape.
 func TestBinaryExportsExactCountsWithMinimalRequests(t *testing.T) {
 	sim := simulator.New(simKey)
-	now := time.Now()
+	now := time.Now().Add(-2 * time.Second) // inside the window, which ends at the last whole second
 	sizes := map[string]int{"v1": 700, "v2": 537}
 	tasks := map[string][]simulator.Task{}
 	for api, n := range sizes {

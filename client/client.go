@@ -155,16 +155,28 @@ func New(cfg Config) (*Client, error) {
 func (c *Client) List(ctx context.Context, api API) (*Listing, error) {
 	start := c.cfg.Now()
 	l := newListing(api, start)
-	// ended_at goes out in whole seconds; rounding up keeps the tasks
-	// created in the second the listing starts, which rounding down would
-	// leave to the next scrape.
-	l.WindowEnd = start.UTC().Truncate(time.Second)
-	if l.WindowEnd.Before(start) {
-		l.WindowEnd = l.WindowEnd.Add(time.Second)
-	}
-	l.WindowStart = l.WindowEnd.Add(-c.cfg.Lookback)
 	var requests atomic.Int64
-	err := c.list(ctx, l, &requests)
+	var err error
+	for attempt := 0; ; attempt++ {
+		l = newListing(api, start)
+		// ended_at goes out in whole seconds, rounded down: a task created
+		// after the listing began must not enter the window and shift the
+		// pages under it (one created in the last fraction of a second
+		// before is counted by the next scrape).
+		l.WindowEnd = c.cfg.Now().UTC().Truncate(time.Second)
+		l.WindowStart = l.WindowEnd.Add(-c.cfg.Lookback)
+		var changed bool
+		changed, err = c.list(ctx, l, &requests)
+		l.Relisted = attempt
+		// The window's tasks changed while it was read (a clock ahead of
+		// the API's, a task deleted): pages read before and after the
+		// change may have missed a task between them. One new listing
+		// settles it; a list that keeps changing is taken as read, each
+		// _id counted once.
+		if err != nil || !changed || attempt == 1 {
+			break
+		}
+	}
 	l.Requests = int(requests.Load())
 	l.Duration = c.cfg.Now().Sub(start)
 	if err != nil {
@@ -174,12 +186,14 @@ func (c *Client) List(ctx context.Context, api API) (*Listing, error) {
 	return l, nil
 }
 
-func (c *Client) list(ctx context.Context, l *Listing, requests *atomic.Int64) error {
+// list reads one listing into l; changed reports that a page announced a
+// different total_results than page 1: the window's tasks changed under it.
+func (c *Client) list(ctx context.Context, l *Listing, requests *atomic.Int64) (changed bool, err error) {
 	dec := c.decoders.Get().(*pageDecoder)
 	first, err := c.fetchPage(ctx, l, 1, requests, dec)
 	if err != nil {
 		c.decoders.Put(dec)
-		return err
+		return false, err
 	}
 	l.Pages = 1
 	l.TotalResults = first.info.TotalResults
@@ -195,10 +209,10 @@ func (c *Client) list(ctx context.Context, l *Listing, requests *atomic.Int64) e
 		}
 	}
 	if len(first.tasks) == 0 || total <= 1 {
-		return nil
+		return false, nil
 	}
 	if total > c.cfg.MaxPages {
-		return fmt.Errorf("the listing needs %d pages (%d tasks), more than the cap of %d pages",
+		return false, fmt.Errorf("the listing needs %d pages (%d tasks), more than the cap of %d pages",
 			total, first.info.TotalResults, c.cfg.MaxPages)
 	}
 
@@ -207,6 +221,7 @@ func (c *Client) list(ctx context.Context, l *Listing, requests *atomic.Int64) e
 	var emptyFrom atomic.Int64
 	emptyFrom.Store(int64(total) + 1)
 	var mu sync.Mutex
+	var moved atomic.Bool
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.cfg.Concurrency)
 	for n := 2; n <= total; n++ {
@@ -223,6 +238,9 @@ func (c *Client) list(ctx context.Context, l *Listing, requests *atomic.Int64) e
 			if err != nil {
 				return err
 			}
+			if p.info.TotalResults != first.info.TotalResults {
+				moved.Store(true)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			l.Pages++
@@ -235,7 +253,8 @@ func (c *Client) list(ctx context.Context, l *Listing, requests *atomic.Int64) e
 			return nil
 		})
 	}
-	return g.Wait()
+	err = g.Wait()
+	return moved.Load(), err
 }
 
 // addPage counts a page's tasks, each _id once.

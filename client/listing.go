@@ -45,8 +45,11 @@ type Listing struct {
 	Duplicates int
 	// TotalResults is what page 1 announced in page_info.total_results.
 	TotalResults int
-	Started      time.Time
-	Duration     time.Duration
+	// Relisted is 1 when the window's tasks changed during a first listing
+	// and this is the second, which replaced it.
+	Relisted int
+	Started  time.Time
+	Duration time.Duration
 }
 
 func newListing(api API, started time.Time) *Listing {

@@ -155,6 +155,9 @@ func (e *Exporter) record(api client.API, r result) {
 		return
 	}
 	l := r.listing
+	if l.Relisted > 0 {
+		log.Info("the listed tasks changed while they were read; listed again", "requests", l.Requests)
+	}
 	log.Debug("listing done", "tasks", l.Tasks, "pages", l.Pages, "requests", l.Requests,
 		"duplicates", l.Duplicates, "duration", l.Duration)
 }
