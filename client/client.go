@@ -147,14 +147,14 @@ func New(cfg Config) (*Client, error) {
 // List walks every page of one API's task list and aggregates it. Page 1
 // comes first, for total_page; pages 2..total_page follow concurrently. The
 // window is pinned (ended_at = the listing's start), so tasks created during
-// the listing do not shift pages, and each _id counts once in case pages
-// shift all the same.
+// the listing do not shift pages; each _id counts once in case pages shift
+// all the same, and a listing whose total changed is done again once.
 //
 // On error the returned Listing still carries Pages, Requests and Duration,
 // but no Groups: a failed listing has no counts, not partial ones.
 func (c *Client) List(ctx context.Context, api API) (*Listing, error) {
 	start := c.cfg.Now()
-	l := newListing(api, start)
+	var l *Listing
 	var requests atomic.Int64
 	var err error
 	for attempt := 0; ; attempt++ {
