@@ -148,7 +148,7 @@ func TestFaultMatrix(t *testing.T) {
 		}, up: 1, codes: map[string]float64{"429": 1, "200": 3}},
 		{name: "429 Retry-After past the deadline", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
 			return always(429, map[string]string{"Retry-After": "3600"}, `{"code":"too_many_requests","message":"slow down"}`)
-		}, up: 0, codes: map[string]float64{"429": 1}, logHas: "would pass the scrape deadline", scrapeMax: time.Second},
+		}, up: 0, codes: map[string]float64{"429": 1}, logHas: "would pass the scrape deadline", scrapeMax: 1500 * time.Millisecond},
 		{name: "500 then healthy", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
 			return firstN(1, 500, nil, `{"error":{"code":"internal_error","message":"oops"}}`)
 		}, up: 1, codes: map[string]float64{"500": 1, "200": 3}},
@@ -228,7 +228,7 @@ func TestFaultMatrix(t *testing.T) {
 		}, up: 0, codes: map[string]float64{"503": 3}, logHas: "HTTP 503 unavailable: down"},
 		{name: "hang: never answers", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
 			return func(w http.ResponseWriter, r *http.Request, _ int) bool { <-r.Context().Done(); return true }
-		}, args: []string{"--twelvelabs.request-timeout=300ms", "--twelvelabs.retries=1"}, up: 0, scrapeMax: 1500 * time.Millisecond},
+		}, args: []string{"--twelvelabs.request-timeout=300ms", "--twelvelabs.retries=1"}, up: 0, scrapeMax: 2300 * time.Millisecond}, // the scrape's deadline is 2 s
 		{name: "stall: headers, then nothing", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
 			return func(w http.ResponseWriter, r *http.Request, _ int) bool {
 				w.WriteHeader(http.StatusOK)
@@ -237,7 +237,7 @@ func TestFaultMatrix(t *testing.T) {
 				<-r.Context().Done()
 				return true
 			}
-		}, args: []string{"--twelvelabs.request-timeout=300ms", "--twelvelabs.retries=1"}, up: 0, scrapeMax: 1500 * time.Millisecond},
+		}, args: []string{"--twelvelabs.request-timeout=300ms", "--twelvelabs.retries=1"}, up: 0, scrapeMax: 2300 * time.Millisecond}, // the scrape's deadline is 2 s
 	}
 
 	keyFile := filepath.Join(t.TempDir(), "api-key")

@@ -84,7 +84,9 @@ func TestExcessScrapesGet503(t *testing.T) {
 // listing serves both, so the API sees ceil(N/50) requests, not twice that.
 func TestHAPairScrapesShareOneListing(t *testing.T) {
 	sim := simulator.New(simKey)
-	sim.SetLatency(20 * time.Millisecond)
+	// 100 ms a request: the listing lasts about half a second, time enough
+	// for both scrapes to arrive while it runs.
+	sim.SetLatency(100 * time.Millisecond)
 	sim.SetTasks("v2", simulator.Generate(simulator.GenerateOptions{Seed: 5, N: 1000, Now: time.Now(), API: "v2"}))
 	h := testHandler(t, sim, "--twelvelabs.embed-api=v2")
 	var wg sync.WaitGroup
