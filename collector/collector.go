@@ -45,8 +45,10 @@ type Exporter struct {
 	flight singleflight.Group
 
 	mu       sync.Mutex
-	last     map[client.API]result // last listing attempted
-	good     map[client.API]result // last listing that succeeded
+	last     map[client.API]result    // last listing attempted
+	good     map[client.API]result    // last listing that succeeded
+	started  map[client.API]time.Time // wall-clock start of the latest listing
+	ended    map[client.API]time.Time // wall-clock end of the latest listing
 	requests map[requestKey]uint64
 }
 
@@ -80,6 +82,8 @@ func New(lister Lister, opts Options) *Exporter {
 		opts:     opts,
 		last:     map[client.API]result{},
 		good:     map[client.API]result{},
+		started:  map[client.API]time.Time{},
+		ended:    map[client.API]time.Time{},
 		requests: map[requestKey]uint64{},
 	}
 }
@@ -116,6 +120,9 @@ func (e *Exporter) listing(ctx context.Context, api client.API) (r result, fromC
 		}
 	}
 	ch := e.flight.DoChan(string(api), func() (any, error) {
+		e.mu.Lock()
+		e.started[api] = time.Now()
+		e.mu.Unlock()
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.opts.ListingTimeout)
 		defer cancel()
 		l, err := e.lister.List(lctx, api)
@@ -123,10 +130,21 @@ func (e *Exporter) listing(ctx context.Context, api client.API) (r result, fromC
 		e.record(api, r)
 		return r, nil
 	})
-	select {
-	case res := <-ch:
-		return res.Val.(result), false
-	case <-ctx.Done():
+	if e.hopeless(ctx, api) {
+		// The listing will not finish before the scrape's deadline, judged
+		// by how long the last one took: answer at once with the newest
+		// complete listing, unless this one is already done.
+		select {
+		case res := <-ch:
+			return res.Val.(result), false
+		default:
+		}
+	} else {
+		select {
+		case res := <-ch:
+			return res.Val.(result), false
+		case <-ctx.Done():
+		}
 	}
 	e.mu.Lock()
 	last, ok := e.last[api]
@@ -142,8 +160,32 @@ func (e *Exporter) listing(ctx context.Context, api client.API) (r result, fromC
 	return result{err: err}, false
 }
 
+// hopeless tells whether the listing of api in flight cannot finish before
+// ctx's deadline, if it takes as long as the last successful one, while a
+// complete listing is there to serve instead.
+func (e *Exporter) hopeless(ctx context.Context, api client.API) bool {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	last, ok := e.last[api]
+	if !ok || last.err != nil || last.listing == nil {
+		return false
+	}
+	// A start recorded before the last listing ended is that listing's:
+	// the one in flight has only just begun. Deadlines are wall-clock time.
+	start := e.started[api]
+	if !start.After(e.ended[api]) {
+		start = time.Now()
+	}
+	return start.Add(last.listing.Duration).After(dl)
+}
+
 func (e *Exporter) record(api client.API, r result) {
 	e.mu.Lock()
+	e.ended[api] = time.Now()
 	e.last[api] = r
 	if r.err == nil {
 		e.good[api] = r

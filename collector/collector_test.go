@@ -300,3 +300,27 @@ twelvelabs_exporter_last_success_timestamp_seconds{api="v1"} 1.79517603e+09
 	}
 	close(s.release)
 }
+
+// When the last listing took longer than a scrape allows, a scrape does not
+// wait for the one in flight: it answers at once with the last complete one.
+func TestScrapeDoesNotWaitForAListingThatCannotFinish(t *testing.T) {
+	listings := sampleListings()
+	listings[client.V1].Duration = 10 * time.Minute
+	s := &slowLister{release: make(chan struct{}), listings: listings}
+	e := New(s, Options{APIs: []client.API{client.V1}, ListingTimeout: time.Hour, Now: func() time.Time { return now }})
+	go func() { s.release <- struct{}{} }() // the first listing completes
+	if up := testutil.ToFloat64(upOnly{e.Collector(context.Background())}); up != 1 {
+		t.Fatalf("first scrape: up %v", up)
+	}
+	defer close(s.release)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	up := testutil.ToFloat64(upOnly{e.Collector(ctx)})
+	if took := time.Since(start); up != 1 || took > 2*time.Second {
+		t.Errorf("second scrape: up %v after %v; want the complete listing at once, not at the 5s deadline", up, took)
+	}
+	if s.calls.Load() != 2 {
+		t.Errorf("%d listings, want the second one started in the background", s.calls.Load())
+	}
+}
