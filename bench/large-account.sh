@@ -27,6 +27,9 @@ sim_port=$(free_port) port=$(free_port)
   --latency="$latency" >/dev/null 2>&1 &
 pids+=($!)
 wait_up "http://127.0.0.1:$sim_port/_sim/config"
+# The listing's window ends at the last whole second: let the newest
+# generated tasks fall inside it, so that a complete listing holds all N.
+sleep 1.1
 TWELVELABS_API_KEY=bench "$work/exporter" --web.listen-address="127.0.0.1:$port" \
   --twelvelabs.url="http://127.0.0.1:$sim_port/v1.3" --twelvelabs.embed-api=v2 >"$work/exporter.log" 2>&1 &
 pids+=($!)

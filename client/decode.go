@@ -190,20 +190,28 @@ func (d *pageDecoder) unquote(v jsontext.Value) ([]byte, error) {
 	return d.scratch, err
 }
 
-// str reads a string member; ok is false for null.
+// scalar reads a member that must be of kind, or null (ok false).
+func (d *pageDecoder) scalar(field string, kind jsontext.Kind, what string) (v jsontext.Value, ok bool, err error) {
+	v, err = d.dec.ReadValue()
+	switch {
+	case err != nil:
+		return nil, false, err
+	case v.Kind() == jsontext.KindNull:
+		return nil, false, nil
+	case v.Kind() != kind:
+		return nil, false, fmt.Errorf("%w: %s is %s, want %s", errMalformed, field, v.Kind(), what)
+	}
+	return v, true, nil
+}
+
+// str reads a string member, unquoted; ok is false for null.
 func (d *pageDecoder) str(field string) (b []byte, ok bool, err error) {
-	v, err := d.dec.ReadValue()
-	if err != nil {
+	v, ok, err := d.scalar(field, jsontext.KindString, "a string")
+	if !ok {
 		return nil, false, err
 	}
-	switch v.Kind() {
-	case jsontext.KindNull:
-		return nil, false, nil
-	case jsontext.KindString:
-		b, err = d.unquote(v)
-		return b, err == nil, err
-	}
-	return nil, false, fmt.Errorf("%w: %s is %s, want a string", errMalformed, field, v.Kind())
+	b, err = d.unquote(v)
+	return b, err == nil, err
 }
 
 // interned returns b as a string, reusing the string of an earlier equal b.
@@ -220,17 +228,7 @@ func (d *pageDecoder) interned(b []byte) string {
 
 // number reads a number member; ok is false for null.
 func (d *pageDecoder) number(field string) (raw []byte, ok bool, err error) {
-	v, err := d.dec.ReadValue()
-	if err != nil {
-		return nil, false, err
-	}
-	switch v.Kind() {
-	case jsontext.KindNull:
-		return nil, false, nil
-	case jsontext.KindNumber:
-		return v, true, nil
-	}
-	return nil, false, fmt.Errorf("%w: %s is %s, want a number", errMalformed, field, v.Kind())
+	return d.scalar(field, jsontext.KindNumber, "a number")
 }
 
 func (d *pageDecoder) integer(field string, dst *int) error {

@@ -38,23 +38,11 @@ type controlState struct {
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/_sim/config" && r.Method == http.MethodPost:
-		var c ControlConfig
-		if err := decodeStrict(r, &c); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		if err := s.apply(c); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
+		if !decodeAndDo(w, r, s.apply) {
 			return
 		}
 	case r.URL.Path == "/_sim/tasks" && r.Method == http.MethodPost:
-		var a AddRequest
-		if err := decodeStrict(r, &a); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		if err := s.add(a); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
+		if !decodeAndDo(w, r, s.add) {
 			return
 		}
 	case r.URL.Path == "/_sim/config" && r.Method == http.MethodGet:
@@ -74,6 +62,21 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(st)
+}
+
+// decodeAndDo reads a control request's JSON body into a T and acts on it;
+// it answers 400 and returns false when either fails.
+func decodeAndDo[T any](w http.ResponseWriter, r *http.Request, do func(T) error) bool {
+	var v T
+	err := decodeStrict(r, &v)
+	if err == nil {
+		err = do(v)
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return false
+	}
+	return true
 }
 
 func decodeStrict(r *http.Request, v any) error {
