@@ -111,7 +111,8 @@ type faultRow struct {
 	codes     map[string]float64 // exact request counts by code for v1
 	logHas    string
 	scrapeMax time.Duration
-	tasks     int // when up: tasks exported for v1 (0: as the simulator has)
+	tasks     int    // when up: tasks exported for v1 (0: as the simulator has)
+	timeout   string // X-Prometheus-Scrape-Timeout-Seconds; 2.5 when empty
 }
 
 func TestFaultMatrix(t *testing.T) {
@@ -174,7 +175,8 @@ func TestFaultMatrix(t *testing.T) {
 		}, up: 0, codes: map[string]float64{"200": 1}, logHas: "page_info missing"},
 		{name: "body larger than the limit", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
 			return always(200, nil, `{"data":[],"pad":"`+strings.Repeat("x", client.DefaultMaxBodyBytes+10)+`"}`)
-		}, up: 0, codes: map[string]float64{"200": 1}, logHas: "exceeds the size limit"},
+		}, up: 0, codes: map[string]float64{"200": 1}, logHas: "exceeds the size limit",
+			timeout: "20"}, // 16 MiB a page, read under -race on a busy machine
 		{name: "total_page absurd", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
 			return always(200, nil, `{"data":[{"_id":"a","status":"ready"}],"page_info":{"limit_per_page":50,"page":1,"total_page":999999999,"total_results":1}}`)
 		}, up: 0, codes: map[string]float64{"200": 1}, logHas: "more than the cap"},
@@ -271,7 +273,11 @@ func TestFaultMatrix(t *testing.T) {
 			h := faultHandler(t, base, logs, args...)
 
 			start := time.Now()
-			code, body, _ := serve(h, map[string]string{"X-Prometheus-Scrape-Timeout-Seconds": "2.5"})
+			timeout := row.timeout
+			if timeout == "" {
+				timeout = "2.5"
+			}
+			code, body, _ := serve(h, map[string]string{"X-Prometheus-Scrape-Timeout-Seconds": timeout})
 			took := time.Since(start)
 			everything.WriteString(logs.String() + body)
 			if code != http.StatusOK {
