@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -255,7 +256,7 @@ func newExporter(cfg *config, keys client.KeySource, logger *slog.Logger) (*coll
 		if err != nil {
 			return nil, fmt.Errorf("--twelvelabs.embed-api: %w", err)
 		}
-		if !containsAPI(apis, api) {
+		if !slices.Contains(apis, api) {
 			apis = append(apis, api)
 		}
 	}
@@ -281,15 +282,6 @@ func newExporter(cfg *config, keys client.KeySource, logger *slog.Logger) (*coll
 	}
 	exp = collector.New(c, collector.Options{APIs: apis, CacheTTL: cfg.cacheTTL, ListingTimeout: cfg.timeout, Logger: logger})
 	return exp, nil
-}
-
-func containsAPI(apis []client.API, api client.API) bool {
-	for _, a := range apis {
-		if a == api {
-			return true
-		}
-	}
-	return false
 }
 
 // newRegistry holds the collectors shared by every scrape.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -108,7 +109,7 @@ func TestDashboardsFollowTheRules(t *testing.T) {
 				checkPanel(t, p)
 			}
 			for _, want := range []string{"Health", "Queue", "Volume"} {
-				if !contains(rows, want) {
+				if !slices.Contains(rows, want) {
 					t.Errorf("no %q row (rows: %v)", want, rows)
 				}
 			}
@@ -123,15 +124,6 @@ func flatten(ps []panel) []panel {
 		out = append(out, flatten(p.Panels)...)
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func checkVariables(t *testing.T, vars []variable) {

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -166,7 +167,7 @@ func TestManifestsAgreeWithTheExporter(t *testing.T) {
 		listed = append(listed, r.(string))
 	}
 	for _, f := range files {
-		if f != "kustomization.yaml" && !contains(listed, f) {
+		if f != "kustomization.yaml" && !slices.Contains(listed, f) {
 			t.Errorf("%s is not in kustomization.yaml's resources", f)
 		}
 	}
@@ -265,13 +266,4 @@ func subset(sel any, labels map[string]any) bool {
 		}
 	}
 	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

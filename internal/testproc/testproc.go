@@ -16,31 +16,40 @@ import (
 	"time"
 )
 
+// SyncBuffer is a bytes.Buffer that concurrent writers may share: a
+// process's stdout and stderr, or the logger of concurrent listings.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // Process is a program started by a test; its output is kept for the
 // test's log.
 type Process struct {
 	Cmd  *exec.Cmd
 	name string
+	out  SyncBuffer
 
 	mu   sync.Mutex
-	out  bytes.Buffer
 	done chan error
 	err  error
 	exit bool
 }
 
-func (p *Process) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.Write(b)
-}
-
 // Logs returns what the process has written to stdout and stderr so far.
-func (p *Process) Logs() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.String()
-}
+func (p *Process) Logs() string { return p.out.String() }
 
 // Start runs a program with the given environment (and PATH); it is
 // stopped with SIGTERM, then killed, when the test ends, and its output
@@ -50,7 +59,7 @@ func Start(t testing.TB, path string, env []string, args ...string) *Process {
 	p := &Process{name: path, done: make(chan error, 1)}
 	p.Cmd = exec.Command(path, args...)
 	p.Cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
-	p.Cmd.Stdout, p.Cmd.Stderr = p, p
+	p.Cmd.Stdout, p.Cmd.Stderr = &p.out, &p.out
 	if err := p.Cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", path, err)
 	}
