@@ -21,17 +21,10 @@ ARG VERSION=
 ARG REVISION=unknown
 ARG BRANCH=unknown
 ARG BUILD_DATE=unknown
-RUN VERSION="${VERSION:-$(cat VERSION)}" \
- && mkdir -p /out/etc/ssl/certs \
- && cp /etc/ssl/certs/ca-certificates.crt /out/etc/ssl/certs/ \
- && LDFLAGS="-s -w \
-      -X github.com/prometheus/common/version.Version=${VERSION} \
-      -X github.com/prometheus/common/version.Revision=${REVISION} \
-      -X github.com/prometheus/common/version.Branch=${BRANCH} \
-      -X github.com/prometheus/common/version.BuildUser=docker \
-      -X github.com/prometheus/common/version.BuildDate=${BUILD_DATE}" \
- && CGO_ENABLED=0 go build -trimpath -ldflags "$LDFLAGS" -o /out/bin/twelvelabs_exporter . \
- && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/bin/twelvelabs-simulator ./cmd/twelvelabs-simulator
+# The Makefile holds the one definition of the version stamp (ldflags).
+RUN make image-binaries VERSION="${VERSION:-$(cat VERSION)}" REVISION="${REVISION}" BRANCH="${BRANCH}" \
+      BUILD_USER=docker BUILD_DATE="${BUILD_DATE}" \
+ && mkdir -p /out && cp -r .build/bin .build/etc /out/
 
 # Binaries built on the host (make image): .build/bin/ and .build/etc/ssl/certs/.
 FROM scratch AS prebuilt

@@ -1,16 +1,21 @@
-# twelvelabs_exporter: make build | test | lint | demo | bench | image
+# twelvelabs_exporter: make build | test | lint | fuzz | demo | bench | image
+# .ci/run calls these targets, so that a developer and CI run the same thing.
 GO                    ?= go
 GOLANGCI_LINT_VERSION ?= v2.15.0
+FUZZTIME              ?= 20s
 PKG                   := github.com/prometheus/common/version
 VERSION               ?= $(shell cat VERSION)
 REVISION              ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 BRANCH                ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
 BUILD_USER            ?= $(shell id -un 2>/dev/null || echo unknown)
 BUILD_DATE            ?= $(shell date -u +%Y%m%d-%H:%M:%S)
+# The one definition of the version stamp: the Dockerfile builds through
+# image-binaries too.
 LDFLAGS := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Revision=$(REVISION) \
            -X $(PKG).Branch=$(BRANCH) -X $(PKG).BuildUser=$(BUILD_USER) -X $(PKG).BuildDate=$(BUILD_DATE)
 
-.PHONY: build test lint demo image image-binaries
+.PHONY: build test lint fuzz demo bench image image-binaries
+
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o twelvelabs_exporter .
 	CGO_ENABLED=0 $(GO) build -trimpath -o twelvelabs-simulator ./cmd/twelvelabs-simulator
@@ -20,21 +25,26 @@ test:
 	$(GO) test -race -count=1 ./...
 
 lint:
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) run ./...
+
+# Short fixed-time fuzzing of the decoders that read the API's answers; the
+# seed corpora live in client/testdata/fuzz/.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodePage$$' -fuzztime $(FUZZTIME) ./client
+	$(GO) test -run '^$$' -fuzz '^FuzzParseErrorBody$$' -fuzztime $(FUZZTIME) ./client
 
 demo:
 	bash demo/run.sh
 
-.PHONY: bench
 # Scrape wall time, requests and peak RSS against the simulator, then the Go benchmarks.
 bench:
 	bash bench/run.sh
 
-# Static binaries and CA certificates in .build/, for the Dockerfile's
-# "prebuilt" stage: CI builds the image from them with buildah, since no
-# base image can be pulled there.
+# Static binaries and CA certificates in .build/, for the Dockerfile: its
+# source stage runs this target, and CI builds the image from them with
+# buildah, since no base image can be pulled there.
 image-binaries:
 	mkdir -p .build/bin .build/etc/ssl/certs
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o .build/bin/twelvelabs_exporter .

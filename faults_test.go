@@ -13,19 +13,20 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/promslog"
-
 	"github.com/twelvelabs-community/twelvelabs_exporter/client"
 	"github.com/twelvelabs-community/twelvelabs_exporter/internal/testproc"
 	"github.com/twelvelabs-community/twelvelabs_exporter/simulator"
 )
 
+// faultFunc answers a request in place of the API, and says so; n is the
+// request's number (from 1) on its endpoint.
+type faultFunc func(w http.ResponseWriter, r *http.Request, n int) bool
+
 // faultAPI serves the healthy simulator until a fault handler is set; the
 // fault handler sees each request's number (from 1) on its endpoint.
 type faultAPI struct {
 	sim   *simulator.Server
-	fault atomic.Pointer[func(w http.ResponseWriter, r *http.Request, n int) bool]
+	fault atomic.Pointer[faultFunc]
 	mu    sync.Mutex
 	n     map[string]int // requests by path
 }
@@ -44,7 +45,7 @@ func (f *faultAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.sim.ServeHTTP(w, r)
 }
 
-func (f *faultAPI) set(h func(w http.ResponseWriter, r *http.Request, n int) bool) { f.fault.Store(&h) }
+func (f *faultAPI) set(h faultFunc) { f.fault.Store(&h) }
 
 func reply(w http.ResponseWriter, status int, header map[string]string, body string) bool {
 	for k, v := range header {
@@ -56,18 +57,18 @@ func reply(w http.ResponseWriter, status int, header map[string]string, body str
 }
 
 // firstN answers the first k requests with the fault, the rest healthy.
-func firstN(k int, status int, header map[string]string, body string) func(http.ResponseWriter, *http.Request, int) bool {
+func firstN(k int, status int, header map[string]string, body string) faultFunc {
 	return func(w http.ResponseWriter, _ *http.Request, n int) bool {
 		return n <= k && reply(w, status, header, body)
 	}
 }
 
-func always(status int, header map[string]string, body string) func(http.ResponseWriter, *http.Request, int) bool {
+func always(status int, header map[string]string, body string) faultFunc {
 	return firstN(1<<30, status, header, body)
 }
 
 // onPage rewrites the healthy answer of one API's pages.
-func rewrite(sim *simulator.Server, edit func(r *http.Request, page int, body []byte) []byte) func(http.ResponseWriter, *http.Request, int) bool {
+func rewrite(sim *simulator.Server, edit func(r *http.Request, page int, body []byte) []byte) faultFunc {
 	return func(w http.ResponseWriter, r *http.Request, _ int) bool {
 		rec := httptest.NewRecorder()
 		sim.ServeHTTP(rec, r)
@@ -86,9 +87,11 @@ const faultKey = "tlk_fault_matrix_8f7e6d5c4b3a2910"
 type faultRow struct {
 	name string
 	// apis listed; the fault applies to every request unless v1Only.
-	fault  func(api *faultAPI) func(http.ResponseWriter, *http.Request, int) bool
+	fault  func(api *faultAPI) faultFunc
 	v1Only bool
 	args   []string
+	// basePath replaces the API's version path, as a wrong --twelvelabs.url would.
+	basePath string
 	// expectations for v1 (and v2 unless v1Only)
 	up        float64
 	codes     map[string]float64 // exact request counts by code for v1
@@ -102,73 +105,73 @@ func TestFaultMatrix(t *testing.T) {
 	const n = 120 // 3 pages
 	dateIn1s := func() string { return time.Now().Add(time.Second).UTC().Format(http.TimeFormat) }
 	rows := []faultRow{
-		{name: "401 invalid key", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "401 invalid key", fault: func(*faultAPI) faultFunc {
 			return always(401, nil, `{"code":"api_key_invalid","message":"API Key is either invalid or expired.","docs_url":"https://x"}`)
 		}, up: 0, codes: map[string]float64{"401": 1}, logHas: "HTTP 401 api_key_invalid: API Key is either invalid or expired."},
-		{name: "403 nested shape", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "403 nested shape", fault: func(*faultAPI) faultFunc {
 			return always(403, nil, `{"error":{"code":"api_not_allowed","message":"Not allowed on this plan."}}`)
 		}, up: 0, codes: map[string]float64{"403": 1}, logHas: "HTTP 403 api_not_allowed: Not allowed on this plan."},
-		{name: "400 flat shape", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "400 flat shape", fault: func(*faultAPI) faultFunc {
 			return always(400, nil, `{"code":"parameter_invalid","message":"page_limit is invalid"}`)
 		}, up: 0, codes: map[string]float64{"400": 1}, logHas: "HTTP 400 parameter_invalid: page_limit is invalid"},
-		{name: "400 nested shape", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "400 nested shape", fault: func(*faultAPI) faultFunc {
 			return always(400, nil, `{"error":{"code":"parameter_unknown","message":"unknown parameter x"}}`)
 		}, up: 0, codes: map[string]float64{"400": 1}, logHas: "HTTP 400 parameter_unknown: unknown parameter x"},
-		{name: "400 HTML body", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "400 HTML body", fault: func(*faultAPI) faultFunc {
 			return always(400, map[string]string{"Content-Type": "text/html"}, "<html><body><h1>400 Bad Request</h1></body></html>")
 		}, up: 0, codes: map[string]float64{"400": 1}, logHas: "HTTP 400: non-JSON body: 400 Bad Request"},
-		{name: "404 wrong base URL", fault: nil, args: []string{"wrong-base"}, up: 0, codes: map[string]float64{"404": 1},
+		{name: "404 wrong base URL", basePath: "/v1.2", up: 0, codes: map[string]float64{"404": 1},
 			logHas: "check --twelvelabs.url"},
-		{name: "429 Retry-After seconds, then healthy", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "429 Retry-After seconds, then healthy", fault: func(*faultAPI) faultFunc {
 			return firstN(1, 429, map[string]string{"Retry-After": "1"}, `{"code":"too_many_requests","message":"slow down"}`)
 		}, up: 1, codes: map[string]float64{"429": 1, "200": 3}},
-		{name: "429 Retry-After HTTP date, then healthy", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "429 Retry-After HTTP date, then healthy", fault: func(*faultAPI) faultFunc {
 			return func(w http.ResponseWriter, _ *http.Request, n int) bool {
 				return n == 1 && reply(w, 429, map[string]string{"Retry-After": dateIn1s()}, `{"code":"too_many_requests","message":"slow down"}`)
 			}
 		}, up: 1, codes: map[string]float64{"429": 1, "200": 3}},
-		{name: "429 without Retry-After, then healthy", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "429 without Retry-After, then healthy", fault: func(*faultAPI) faultFunc {
 			return firstN(1, 429, nil, `{"code":"too_many_requests","message":"slow down"}`)
 		}, up: 1, codes: map[string]float64{"429": 1, "200": 3}},
-		{name: "429 Retry-After past the deadline", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "429 Retry-After past the deadline", fault: func(*faultAPI) faultFunc {
 			return always(429, map[string]string{"Retry-After": "3600"}, `{"code":"too_many_requests","message":"slow down"}`)
-		}, up: 0, codes: map[string]float64{"429": 1}, logHas: "would pass the scrape deadline", scrapeMax: 1500 * time.Millisecond},
-		{name: "500 then healthy", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		}, up: 0, codes: map[string]float64{"429": 1}, logHas: "would pass the listing's deadline", scrapeMax: 1500 * time.Millisecond},
+		{name: "500 then healthy", fault: func(*faultAPI) faultFunc {
 			return firstN(1, 500, nil, `{"error":{"code":"internal_error","message":"oops"}}`)
 		}, up: 1, codes: map[string]float64{"500": 1, "200": 3}},
-		{name: "502 twice then healthy", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "502 twice then healthy", fault: func(*faultAPI) faultFunc {
 			return firstN(2, 502, map[string]string{"Content-Type": "text/html"}, "<html>502 Bad Gateway</html>")
 		}, up: 1, codes: map[string]float64{"502": 2, "200": 3}},
-		{name: "503 persistently", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "503 persistently", fault: func(*faultAPI) faultFunc {
 			return always(503, nil, "")
 		}, up: 0, codes: map[string]float64{"503": 3}, logHas: "HTTP 503: empty body (Service Unavailable)"},
-		{name: "malformed JSON", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "malformed JSON", fault: func(*faultAPI) faultFunc {
 			return always(200, nil, `{"data":[{"_id":"x","status":}]`)
 		}, up: 0, codes: map[string]float64{"200": 1}, logHas: "malformed page"},
-		{name: "truncated body", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "truncated body", fault: func(*faultAPI) faultFunc {
 			return always(200, map[string]string{"Content-Length": "5000"}, `{"data":[{"_id":"x"`)
 		}, up: 0, codes: map[string]float64{"200": 3}, logHas: "unexpected EOF"},
-		{name: "duration as a string", fault: func(f *faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "duration as a string", fault: func(f *faultAPI) faultFunc {
 			return rewrite(f.sim, func(_ *http.Request, _ int, b []byte) []byte {
 				return bytes.Replace(b, []byte(`"duration":`), []byte(`"duration":"1"`+`,"x":`), 1)
 			})
 		}, up: 0, codes: map[string]float64{"200": 1}, logHas: "video_embedding.metadata.duration is string"},
-		{name: "page_info missing", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "page_info missing", fault: func(*faultAPI) faultFunc {
 			return always(200, nil, `{"data":[]}`)
 		}, up: 0, codes: map[string]float64{"200": 1}, logHas: "page_info missing"},
-		{name: "body larger than the limit", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "body larger than the limit", fault: func(*faultAPI) faultFunc {
 			return always(200, nil, `{"data":[],"pad":"`+strings.Repeat("x", client.DefaultMaxBodyBytes+10)+`"}`)
 		}, up: 0, codes: map[string]float64{"200": 1}, logHas: "exceeds the size limit",
 			timeout: "20"}, // 16 MiB a page, read under -race on a busy machine
-		{name: "total_page absurd", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "total_page absurd", fault: func(*faultAPI) faultFunc {
 			return always(200, nil, `{"data":[{"_id":"a","status":"ready"}],"page_info":{"limit_per_page":50,"page":1,"total_page":999999999,"total_results":1}}`)
 		}, up: 0, codes: map[string]float64{"200": 1}, logHas: "more than the cap"},
-		{name: "total_page understated, total_results right", fault: func(f *faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "total_page understated, total_results right", fault: func(f *faultAPI) faultFunc {
 			return rewrite(f.sim, func(_ *http.Request, _ int, b []byte) []byte {
 				return bytes.Replace(b, []byte(`"total_page":3`), []byte(`"total_page":1`), 1)
 			})
 		}, up: 1, codes: map[string]float64{"200": 3}, tasks: n},
-		{name: "empty page before total_page", fault: func(f *faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "empty page before total_page", fault: func(f *faultAPI) faultFunc {
 			return rewrite(f.sim, func(_ *http.Request, page int, b []byte) []byte {
 				if page == 3 {
 					return []byte(`{"data":[],"page_info":{"limit_per_page":50,"page":3,"total_page":3,"total_results":120}}`)
@@ -176,7 +179,7 @@ func TestFaultMatrix(t *testing.T) {
 				return b
 			})
 		}, up: 1, codes: map[string]float64{"200": 3}, tasks: 100},
-		{name: "duplicate _ids across pages", fault: func(f *faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "duplicate _ids across pages", fault: func(f *faultAPI) faultFunc {
 			return rewrite(f.sim, func(r *http.Request, page int, b []byte) []byte {
 				if page == 2 { // page 2 repeats page 1
 					rec := httptest.NewRecorder()
@@ -188,7 +191,7 @@ func TestFaultMatrix(t *testing.T) {
 				return b
 			})
 		}, up: 1, codes: map[string]float64{"200": 3}, tasks: 70},
-		{name: "tasks shift between pages during the listing", fault: func(f *faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "tasks shift between pages during the listing", fault: func(f *faultAPI) faultFunc {
 			var once sync.Map
 			return func(w http.ResponseWriter, r *http.Request, _ int) bool {
 				// Before page 2 of each API, a task arrives inside the
@@ -206,15 +209,15 @@ func TestFaultMatrix(t *testing.T) {
 				return false
 			}
 		}, up: 1, codes: map[string]float64{"200": 6}, tasks: n + 1},
-		{name: "one API failing, the other healthy", v1Only: true, fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "one API failing, the other healthy", v1Only: true, fault: func(*faultAPI) faultFunc {
 			return func(w http.ResponseWriter, r *http.Request, _ int) bool {
 				return strings.HasSuffix(r.URL.Path, "/embed/tasks") && reply(w, 503, nil, `{"code":"unavailable","message":"down"}`)
 			}
 		}, up: 0, codes: map[string]float64{"503": 3}, logHas: "HTTP 503 unavailable: down"},
-		{name: "hang: never answers", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "hang: never answers", fault: func(*faultAPI) faultFunc {
 			return func(w http.ResponseWriter, r *http.Request, _ int) bool { <-r.Context().Done(); return true }
 		}, args: []string{"--twelvelabs.request-timeout=300ms", "--twelvelabs.retries=1"}, up: 0, scrapeMax: 2300 * time.Millisecond}, // the scrape's deadline is 2 s
-		{name: "stall: headers, then nothing", fault: func(*faultAPI) func(http.ResponseWriter, *http.Request, int) bool {
+		{name: "stall: headers, then nothing", fault: func(*faultAPI) faultFunc {
 			return func(w http.ResponseWriter, r *http.Request, _ int) bool {
 				w.WriteHeader(http.StatusOK)
 				_, _ = w.Write([]byte(`{"data":[`))
@@ -244,14 +247,10 @@ func TestFaultMatrix(t *testing.T) {
 			srv := httptest.NewServer(api)
 			defer srv.Close()
 			base := srv.URL + simulator.BasePath
-			args := []string{"--twelvelabs.api-key-file=" + keyFile}
-			for _, a := range row.args {
-				if a == "wrong-base" {
-					base = srv.URL + "/v1.2"
-					continue
-				}
-				args = append(args, a)
+			if row.basePath != "" {
+				base = srv.URL + row.basePath
 			}
+			args := append([]string{"--twelvelabs.api-key-file=" + keyFile}, row.args...)
 			logs := &testproc.SyncBuffer{}
 			h := faultHandler(t, base, logs, args...)
 
@@ -269,11 +268,11 @@ func TestFaultMatrix(t *testing.T) {
 			if row.scrapeMax > 0 && took > row.scrapeMax {
 				t.Errorf("scrape took %v, want at most %v", took, row.scrapeMax)
 			}
-			mfs := parseMetrics(t, body)
+			mfs := testproc.ParseMetrics(t, body)
 			apisWithFault := []string{"v1", "v2"}
 			if row.v1Only {
 				apisWithFault = []string{"v1"}
-				if up, _ := value(mfs, "twelvelabs_up", map[string]string{"api": "v2"}); up != 1 {
+				if up, _ := testproc.Value(mfs, "twelvelabs_up", map[string]string{"api": "v2"}); up != 1 {
 					t.Errorf("v2 should be unaffected: up %v", up)
 				}
 			}
@@ -282,11 +281,11 @@ func TestFaultMatrix(t *testing.T) {
 				wantTasks = n
 			}
 			for _, a := range apisWithFault {
-				up, _ := value(mfs, "twelvelabs_up", map[string]string{"api": a})
+				up, _ := testproc.Value(mfs, "twelvelabs_up", map[string]string{"api": a})
 				if up != row.up {
 					t.Errorf("twelvelabs_up{api=%q} = %v, want %v", a, up, row.up)
 				}
-				tasks := sumTasks(mfs, a)
+				tasks := testproc.Sum(mfs, "twelvelabs_embed_tasks", "api", a)
 				switch {
 				case row.up == 0 && tasks != 0:
 					t.Errorf("%s: %v tasks exported by a failed listing, want none", a, tasks)
@@ -295,7 +294,7 @@ func TestFaultMatrix(t *testing.T) {
 				}
 			}
 			for c, want := range row.codes {
-				if got, _ := value(mfs, "twelvelabs_exporter_api_requests_total", map[string]string{"api": "v1", "code": c}); got != want {
+				if got, _ := testproc.Value(mfs, "twelvelabs_exporter_api_requests_total", map[string]string{"api": "v1", "code": c}); got != want {
 					t.Errorf("requests{api=v1,code=%s} = %v, want %v", c, got, want)
 				}
 			}
@@ -312,18 +311,18 @@ func TestFaultMatrix(t *testing.T) {
 
 			// The API heals: a scrape recovers fully, within a few tries for
 			// a listing that was still hung in the background.
-			api.set(func(http.ResponseWriter, *http.Request, int) bool { return false })
-			if row.args != nil && row.args[0] == "wrong-base" {
+			api.fault.Store(nil)
+			if row.basePath != "" {
 				return
 			}
 			deadline := time.Now().Add(10 * time.Second)
 			for {
 				_, body, _ = serve(h, map[string]string{"X-Prometheus-Scrape-Timeout-Seconds": "5"})
 				everything.WriteString(body)
-				mfs = parseMetrics(t, body)
-				v1, _ := value(mfs, "twelvelabs_up", map[string]string{"api": "v1"})
-				v2, _ := value(mfs, "twelvelabs_up", map[string]string{"api": "v2"})
-				if v1 == 1 && v2 == 1 && sumTasks(mfs, "v1") == float64(len(sim.Tasks("v1"))) && sumTasks(mfs, "v2") == float64(len(sim.Tasks("v2"))) {
+				mfs = testproc.ParseMetrics(t, body)
+				v1, _ := testproc.Value(mfs, "twelvelabs_up", map[string]string{"api": "v1"})
+				v2, _ := testproc.Value(mfs, "twelvelabs_up", map[string]string{"api": "v2"})
+				if v1 == 1 && v2 == 1 && testproc.Sum(mfs, "twelvelabs_embed_tasks", "api", "v1") == float64(len(sim.Tasks("v1"))) && testproc.Sum(mfs, "twelvelabs_embed_tasks", "api", "v2") == float64(len(sim.Tasks("v2"))) {
 					break
 				}
 				if time.Now().After(deadline) {
@@ -342,41 +341,9 @@ func TestFaultMatrix(t *testing.T) {
 	}
 }
 
-func sumTasks(mfs map[string]*dto.MetricFamily, api string) float64 {
-	var sum float64
-	for _, m := range mfs["twelvelabs_embed_tasks"].GetMetric() {
-		for _, lp := range m.GetLabel() {
-			if lp.GetName() == "api" && lp.GetValue() == api {
-				sum += m.GetGauge().GetValue()
-			}
-		}
-	}
-	return sum
-}
-
-// faultHandler is the exporter in-process, logging to logs.
+// faultHandler is the exporter in-process, logging to logs; the key comes
+// from the key file among args.
 func faultHandler(t *testing.T, base string, logs *testproc.SyncBuffer, args ...string) http.Handler {
 	t.Helper()
-	app, cfg := newApp()
-	if _, err := app.Parse(append([]string{"--twelvelabs.url=" + base}, args...)); err != nil {
-		t.Fatal(err)
-	}
-	if err := cfg.validate(); err != nil {
-		t.Fatal(err)
-	}
-	cfg.log.Writer = logs
-	logger := promslog.New(&cfg.log)
-	keys, _, err := cfg.keySource(func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	exp, err := newExporter(cfg, keys, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := newHandler(cfg, exp, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
+	return wired(t, logs, func(string) (string, bool) { return "", false }, append([]string{"--twelvelabs.url=" + base}, args...)...)
 }

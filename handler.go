@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
@@ -15,10 +18,9 @@ import (
 	"github.com/twelvelabs-community/twelvelabs_exporter/collector"
 )
 
-// newHandler serves the metrics and the landing page.
+// newHandler serves the metrics, the health endpoints and the landing page.
 func newHandler(cfg *config, exp *collector.Exporter, logger *slog.Logger) (http.Handler, error) {
 	base := newRegistry()
-	mux := http.NewServeMux()
 	metrics := &metricsHandler{
 		exp:     exp,
 		base:    base,
@@ -29,14 +31,29 @@ func newHandler(cfg *config, exp *collector.Exporter, logger *slog.Logger) (http
 	if cfg.maxRequests > 0 {
 		metrics.slots = make(chan struct{}, cfg.maxRequests)
 	}
-	mux.Handle(cfg.telemetryPath, promhttp.InstrumentMetricHandler(base, metrics))
+	mux := http.NewServeMux()
+	// Liveness and readiness, as Prometheus and Alertmanager answer them:
+	// the exporter is ready as soon as it serves, since a scrape answers
+	// (with twelvelabs_up 0) even before the first listing is done.
+	for path, text := range map[string]string{"/-/healthy": "Healthy.\n", "/-/ready": "Ready.\n"} {
+		mux.HandleFunc(path, func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			_, _ = w.Write([]byte(text))
+		})
+	}
+	if err := handle(mux, cfg.telemetryPath, promhttp.InstrumentMetricHandler(base, metrics)); err != nil {
+		return nil, fmt.Errorf("--web.telemetry-path=%q: %w", cfg.telemetryPath, err)
+	}
 	if cfg.telemetryPath != "/" {
 		landing, err := web.NewLandingPage(web.LandingConfig{
 			Name:        "TwelveLabs Exporter",
 			Description: "Prometheus exporter for TwelveLabs embedding tasks (Embed API v1 and v2)",
 			Version:     version.Info(),
+			Profiling:   "false", // no pprof endpoints are served
 			Links: []web.LandingLinks{
 				{Address: cfg.telemetryPath, Text: "Metrics", Description: "Task counts, media durations and exporter health"},
+				{Address: "/-/healthy", Text: "Health", Description: "Liveness probe"},
+				{Address: "/-/ready", Text: "Ready", Description: "Readiness probe"},
 			},
 		})
 		if err != nil {
@@ -45,6 +62,32 @@ func newHandler(cfg *config, exp *collector.Exporter, logger *slog.Logger) (http
 		mux.Handle("/", landing)
 	}
 	return mux, nil
+}
+
+// handle registers h at pattern, turning the mux's panic on a pattern it
+// cannot take (such as "/metrics {x}" or one that repeats /-/ready) into
+// an error.
+func handle(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("not a path the server can serve: %v", r)
+		}
+	}()
+	mux.Handle(pattern, h)
+	return nil
+}
+
+// newRegistry holds the collectors shared by every scrape.
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	// client_golang's build_info has no build date; the wrapper adds it.
+	prometheus.WrapRegistererWith(prometheus.Labels{"build_date": version.BuildDate}, reg).
+		MustRegister(versioncollector.NewCollector(program))
+	return reg
 }
 
 // metricsHandler runs one scrape per request: the Go, process and build

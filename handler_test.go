@@ -1,7 +1,7 @@
 package main
 
 import (
-	"log/slog"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -9,31 +9,39 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twelvelabs-community/twelvelabs_exporter/client"
 	"github.com/twelvelabs-community/twelvelabs_exporter/simulator"
 )
 
-// testHandler serves the exporter in-process against a simulator.
+const simKey = "tlk_sim_5f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+// testHandler serves the exporter in-process against a simulator, through
+// the wiring run uses, with the key in the environment.
 func testHandler(t testing.TB, sim *simulator.Server, args ...string) http.Handler {
 	t.Helper()
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	app, cfg := newApp()
-	if _, err := app.Parse(append([]string{"--twelvelabs.url=" + srv.URL + simulator.BasePath}, args...)); err != nil {
-		t.Fatal(err)
-	}
-	if err := cfg.validate(); err != nil {
-		t.Fatal(err)
-	}
-	exp, err := newExporter(cfg, client.StaticKey(simKey), slog.New(slog.DiscardHandler))
+	return wired(t, io.Discard, envWith("TWELVELABS_API_KEY", simKey),
+		append([]string{"--twelvelabs.url=" + srv.URL + simulator.BasePath}, args...)...)
+}
+
+// wired builds the exporter's handler with wire, as run does.
+func wired(t testing.TB, logs io.Writer, env func(string) (string, bool), args ...string) http.Handler {
+	t.Helper()
+	svc, err := wire(args, env, logs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := newHandler(cfg, exp, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
+	return svc.handler
+}
+
+// envWith is an environment holding one variable.
+func envWith(name, value string) func(string) (string, bool) {
+	return func(n string) (string, bool) {
+		if n == name {
+			return value, true
+		}
+		return "", false
 	}
-	return h
 }
 
 func serve(h http.Handler, header map[string]string) (int, string, time.Duration) {
@@ -102,5 +110,46 @@ func TestHAPairScrapesShareOneListing(t *testing.T) {
 		if !strings.Contains(b, `twelvelabs_up{api="v2"} 1`) {
 			t.Errorf("scrape %d did not get the listing", i)
 		}
+	}
+}
+func TestScrapeTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		header string
+		want   time.Duration
+	}{
+		{"", 10 * time.Second},
+		{"junk", 10 * time.Second},
+		{"-3", 10 * time.Second},
+		{"NaN", 10 * time.Second},
+		{"4", 3500 * time.Millisecond},
+		{"30", 10 * time.Second},
+		{"0.3", 300 * time.Millisecond},
+	} {
+		if got := scrapeTimeout(tc.header, 10*time.Second, 500*time.Millisecond); got != tc.want {
+			t.Errorf("header %q: %v, want %v", tc.header, got, tc.want)
+		}
+	}
+}
+func TestNoProfilingEndpoints(t *testing.T) {
+	sim := simulator.New(simKey)
+	h := testHandler(t, sim)
+	for _, path := range []string{"/debug/pprof/", "/debug/pprof/heap", "/debug/vars"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("%s: HTTP %d, want 404", path, rec.Code)
+		}
+	}
+}
+
+func TestServerTimeouts(t *testing.T) {
+	_, cfg := newApp()
+	cfg.timeout = time.Minute
+	s := newServer(cfg, http.NotFoundHandler())
+	if s.ReadHeaderTimeout <= 0 || s.ReadTimeout <= 0 || s.IdleTimeout <= 0 || s.MaxHeaderBytes <= 0 {
+		t.Errorf("server limits %v %v %v %d: want all set", s.ReadHeaderTimeout, s.ReadTimeout, s.IdleTimeout, s.MaxHeaderBytes)
+	}
+	if s.WriteTimeout <= cfg.timeout {
+		t.Errorf("write timeout %v must exceed the listing timeout %v, or slow answers are cut", s.WriteTimeout, cfg.timeout)
 	}
 }

@@ -17,9 +17,6 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/common/promslog"
 	promslogflag "github.com/prometheus/common/promslog/flag"
 	"github.com/prometheus/common/version"
@@ -27,7 +24,6 @@ import (
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/twelvelabs-community/twelvelabs_exporter/client"
-	"github.com/twelvelabs-community/twelvelabs_exporter/collector"
 )
 
 const (
@@ -67,20 +63,20 @@ func newApp() (*kingpin.Application, *config) {
 		Default("https://api.twelvelabs.io/v1.3").StringVar(&c.apiURL)
 	app.Flag("twelvelabs.api-key-file", "File holding the API key; re-read when it changes. Without it the key comes from $"+
 		strings.Join(keyEnvVars, " or $")+".").PlaceHolder("PATH").StringVar(&c.keyFile)
-	app.Flag("twelvelabs.embed-api", "Embed API to list, v1 (GET /embed/tasks) or v2 (GET /embed-v2/tasks). Repeatable.").
+	app.Flag("twelvelabs.embed-api", "Embed API to list, v1 (GET /embed/tasks) or v2 (GET /embed-v2/tasks). Repeatable, or comma-separated.").
 		Default(string(client.V1), string(client.V2)).StringsVar(&c.apis)
 	app.Flag("twelvelabs.concurrency", "Page requests in flight per listing, after page 1.").
 		Default(fmt.Sprint(client.DefaultConcurrency)).IntVar(&c.concurrency)
 	app.Flag("twelvelabs.max-pages", "Most pages (of 50 tasks) one listing may read; a larger listing fails rather than being cut short.").
 		Default(fmt.Sprint(client.DefaultMaxPages)).IntVar(&c.maxPages)
-	app.Flag("twelvelabs.timeout", "Longest time one listing may take. A scrape waits for it at most until Prometheus's scrape timeout, less the offset; "+
-		"a listing still running then goes on, and the scrape serves the newest complete listing.").
+	app.Flag("twelvelabs.timeout", "Longest time one listing may take, retries and their waits included. A scrape waits for it at most until "+
+		"Prometheus's scrape timeout, less the offset; a listing still running then goes on, and the scrape serves the newest complete listing.").
 		Default("5m").DurationVar(&c.timeout)
 	app.Flag("twelvelabs.timeout-offset", "Subtracted from Prometheus's X-Prometheus-Scrape-Timeout-Seconds, to leave time to answer.").
 		Default("500ms").DurationVar(&c.timeoutOffset)
 	app.Flag("twelvelabs.request-timeout", "Longest time one HTTP request to the API may take, body included, before it is retried.").
 		Default(client.DefaultRequestTimeout.String()).DurationVar(&c.reqTimeout)
-	app.Flag("twelvelabs.retries", "Retries of a request after 408, 429, 5xx or a network error, within the scrape's deadline.").
+	app.Flag("twelvelabs.retries", "Retries of a request after 408, 429, 5xx or a network error; a wait that would pass the listing's timeout is not taken.").
 		Default(fmt.Sprint(client.DefaultRetries)).IntVar(&c.retries)
 	app.Flag("twelvelabs.cache-ttl", "Serve the last successful listing for this long instead of listing on every scrape; 0 turns the cache off.").
 		Default("0s").DurationVar(&c.cacheTTL)
@@ -97,26 +93,24 @@ func newApp() (*kingpin.Application, *config) {
 	return app, c
 }
 
-// validate checks what kingpin cannot; its errors name the flag to fix.
+// clientFlags names the flag behind each client.Config field that
+// client.New checks, so that its errors name what to fix.
+var clientFlags = map[string]string{
+	"BaseURL":        "twelvelabs.url",
+	"Concurrency":    "twelvelabs.concurrency",
+	"MaxPages":       "twelvelabs.max-pages",
+	"Retries":        "twelvelabs.retries",
+	"RequestTimeout": "twelvelabs.request-timeout",
+}
+
+// validate checks the settings that are main's own; client.New checks the
+// client's. Its errors name the flag to fix.
 func (c *config) validate() error {
-	for _, a := range c.apis {
-		if _, err := client.ParseAPI(a); err != nil {
-			return fmt.Errorf("--twelvelabs.embed-api: %w", err)
-		}
-	}
 	switch {
-	case c.concurrency < 1:
-		return fmt.Errorf("--twelvelabs.concurrency=%d: want at least 1", c.concurrency)
-	case c.maxPages < 1:
-		return fmt.Errorf("--twelvelabs.max-pages=%d: want at least 1", c.maxPages)
 	case c.timeout <= 0:
 		return fmt.Errorf("--twelvelabs.timeout=%s: want a positive duration", c.timeout)
-	case c.reqTimeout <= 0:
-		return fmt.Errorf("--twelvelabs.request-timeout=%s: want a positive duration", c.reqTimeout)
 	case c.timeoutOffset < 0:
 		return fmt.Errorf("--twelvelabs.timeout-offset=%s: want zero or more", c.timeoutOffset)
-	case c.retries < 0:
-		return fmt.Errorf("--twelvelabs.retries=%d: want zero or more", c.retries)
 	case c.cacheTTL < 0:
 		return fmt.Errorf("--twelvelabs.cache-ttl=%s: want zero or more", c.cacheTTL)
 	case c.lookback <= 0:
@@ -126,7 +120,26 @@ func (c *config) validate() error {
 	case c.maxRequests < 0:
 		return fmt.Errorf("--web.max-requests=%d: want zero or more", c.maxRequests)
 	}
-	return nil
+	_, err := c.embedAPIs()
+	return err
+}
+
+// embedAPIs reads --twelvelabs.embed-api, repeated or comma-separated,
+// each API once.
+func (c *config) embedAPIs() ([]client.API, error) {
+	var apis []client.API
+	for _, v := range c.apis {
+		for _, s := range strings.Split(v, ",") {
+			api, err := client.ParseAPI(strings.TrimSpace(s))
+			if err != nil {
+				return nil, fmt.Errorf("--twelvelabs.embed-api: %w", err)
+			}
+			if !slices.Contains(apis, api) {
+				apis = append(apis, api)
+			}
+		}
+	}
+	return apis, nil
 }
 
 // keySource finds the API key: the key file when given, else the
@@ -174,46 +187,25 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
+// run is the whole exporter: wire, then serve until SIGINT or SIGTERM.
 func run(args []string, stderr io.Writer) int {
-	app, cfg := newApp()
-	app.ErrorWriter(stderr)
-	app.UsageWriter(stderr)
-	if _, err := app.Parse(args); err != nil {
-		fmt.Fprintf(stderr, "%s: error: %v\n", program, nameFailingFlag(app, args, err))
-		return 2
-	}
-	fail := func(err error) int {
+	svc, err := wire(args, os.LookupEnv, stderr)
+	if err != nil {
 		fmt.Fprintf(stderr, "%s: error: %v\n", program, err)
+		if errors.As(err, new(*usageError)) {
+			return 2
+		}
 		return 1
 	}
-	if err := cfg.validate(); err != nil {
-		return fail(err)
-	}
-	cfg.log.Writer = stderr
-	logger := promslog.New(&cfg.log)
-
-	keys, keyFrom, err := cfg.keySource(os.LookupEnv)
-	if err != nil {
-		return fail(err)
-	}
-	exp, err := newExporter(cfg, keys, logger)
-	if err != nil {
-		return fail(err)
-	}
-
-	logger.Info("Starting "+program, "version", version.Info(), "api_url", cfg.apiURL, "embed_apis", strings.Join(cfg.apis, ","), "api_key_from", keyFrom)
+	logger := svc.logger
+	logger.Info("Starting "+program, "version", version.Info(), "api_url", svc.cfg.apiURL, "embed_apis", strings.Join(svc.cfg.apis, ","), "api_key_from", svc.keyFrom)
 	logger.Info("Build context", "build_context", version.BuildContext())
 
-	handler, err := newHandler(cfg, exp, logger)
-	if err != nil {
-		return fail(err)
-	}
-	srv := newServer(cfg, handler)
-
+	srv := newServer(svc.cfg, svc.handler)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	served := make(chan error, 1)
-	go func() { served <- web.ListenAndServe(srv, cfg.web, logger) }()
+	go func() { served <- web.ListenAndServe(srv, svc.cfg.web, logger) }()
 	select {
 	case err := <-served:
 		logger.Error("Server stopped", "err", err)
@@ -248,51 +240,8 @@ func newServer(cfg *config, handler http.Handler) *http.Server {
 	}
 }
 
-// newExporter wires the client to the collector.
-func newExporter(cfg *config, keys client.KeySource, logger *slog.Logger) (*collector.Exporter, error) {
-	apis := make([]client.API, 0, len(cfg.apis))
-	for _, a := range cfg.apis {
-		api, err := client.ParseAPI(a)
-		if err != nil {
-			return nil, fmt.Errorf("--twelvelabs.embed-api: %w", err)
-		}
-		if !slices.Contains(apis, api) {
-			apis = append(apis, api)
-		}
-	}
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	// Keep a connection for every page request in flight, for both APIs,
-	// so that each listing reuses connections instead of opening new ones.
-	transport.MaxIdleConnsPerHost = 2 * cfg.concurrency
-	var exp *collector.Exporter
-	c, err := client.New(client.Config{
-		BaseURL:        cfg.apiURL,
-		Key:            keys,
-		HTTPClient:     &http.Client{Transport: transport},
-		UserAgent:      program + "/" + version.Version,
-		Concurrency:    cfg.concurrency,
-		MaxPages:       cfg.maxPages,
-		Retries:        cfg.retries,
-		RequestTimeout: cfg.reqTimeout,
-		Lookback:       cfg.lookback,
-		OnResponse:     func(api client.API, code string) { exp.ObserveRequest(api, code) },
-	})
-	if err != nil {
-		return nil, fmt.Errorf("--twelvelabs.url: %w", err)
-	}
-	exp = collector.New(c, collector.Options{APIs: apis, CacheTTL: cfg.cacheTTL, ListingTimeout: cfg.timeout, Logger: logger})
-	return exp, nil
-}
-
-// newRegistry holds the collectors shared by every scrape.
-func newRegistry() *prometheus.Registry {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	)
-	// client_golang's build_info has no build date; the wrapper adds it.
-	prometheus.WrapRegistererWith(prometheus.Labels{"build_date": version.BuildDate}, reg).
-		MustRegister(versioncollector.NewCollector(program))
-	return reg
+// newLogger logs to w at the level and in the format the flags chose.
+func newLogger(cfg *config, w io.Writer) *slog.Logger {
+	cfg.log.Writer = w
+	return promslog.New(&cfg.log)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twelvelabs-community/twelvelabs_exporter/internal/testproc"
 	"github.com/twelvelabs-community/twelvelabs_exporter/simulator"
 )
 
@@ -86,7 +87,7 @@ func TestReadmeMetricsTableMatchesTheExposition(t *testing.T) {
 	}
 	type shape struct{ typ, labels string }
 	exported := map[string]shape{}
-	for name, mf := range parseMetrics(t, body) {
+	for name, mf := range testproc.ParseMetrics(t, body) {
 		if !strings.HasPrefix(name, "twelvelabs_") {
 			continue
 		}

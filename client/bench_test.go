@@ -79,7 +79,7 @@ func BenchmarkDecodeAggregate(b *testing.B) {
 			b.ReportAllocs()
 			start := time.Now()
 			for b.Loop() {
-				l := newListing(V2, testNow)
+				l := newListing()
 				seen := newIDSet(n)
 				for _, raw := range pages {
 					p, err := tc.decode(raw)

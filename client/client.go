@@ -22,10 +22,11 @@ import (
 const (
 	// MaxPageLimit is the largest page_limit the API accepts; asking for it
 	// keeps the request count of a listing at ceil(tasks/50).
-	MaxPageLimit        = 50
-	DefaultConcurrency  = 4
-	DefaultMaxPages     = 5000
-	DefaultRetries      = 2
+	MaxPageLimit       = 50
+	DefaultConcurrency = 4
+	DefaultMaxPages    = 5000
+	DefaultRetries     = 2
+	// DefaultLookback is the API's retention: it lists seven days.
 	DefaultLookback     = 7 * 24 * time.Hour
 	DefaultMaxBodyBytes = 16 << 20
 	// DefaultRequestTimeout bounds one HTTP attempt: a page answers in
@@ -36,7 +37,10 @@ const (
 	maxErrorBody = 64 << 10
 )
 
-// Config sets up a Client. Zero values take the defaults above.
+// Config sets up a Client. Zero values take the defaults above, but for
+// Concurrency and MaxPages, which the caller sets (to DefaultConcurrency
+// and DefaultMaxPages when it has no other choice): a zero there is an
+// operator's mistake to report, not to paper over.
 type Config struct {
 	// BaseURL is the API root, such as https://api.twelvelabs.io/v1.3.
 	BaseURL string
@@ -53,10 +57,8 @@ type Config struct {
 	// never a silent truncation.
 	MaxPages int
 	// Retries is how many times a request is retried after 408, 429, 5xx
-	// or a transport error.
+	// or a transport error, each wait bounded by the listing's context.
 	Retries int
-	// Lookback is how far back started_at reaches.
-	Lookback time.Duration
 	// MaxBodyBytes bounds a page's response body.
 	MaxBodyBytes int64
 	// RequestTimeout bounds one HTTP attempt, body included.
@@ -71,6 +73,13 @@ type Config struct {
 	Now func() time.Time
 }
 
+var (
+	// errTooManyPages: a listing needs more pages than Config.MaxPages.
+	errTooManyPages = errors.New("too many pages")
+	// errRequestTimeout: one HTTP attempt ran out of Config.RequestTimeout.
+	errRequestTimeout = errors.New("no answer within the request timeout")
+)
+
 // Client lists embedding tasks. It is safe for concurrent use.
 type Client struct {
 	cfg      Config
@@ -80,40 +89,30 @@ type Client struct {
 	decoders sync.Pool // *pageDecoder, reused across pages and listings
 }
 
+// ConfigError names the Config field that is out of range, so that callers
+// can say which of their own settings to fix.
+type ConfigError struct {
+	Field string
+	Value any
+	Want  string
+}
+
+func (e *ConfigError) Error() string { return fmt.Sprintf("%s %v: want %s", e.Field, e.Value, e.Want) }
+
 // New checks the configuration and fills in defaults.
 func New(cfg Config) (*Client, error) {
 	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, fmt.Errorf("API URL %q: want an absolute http(s) URL such as https://api.twelvelabs.io/v1.3", cfg.BaseURL)
+		return nil, &ConfigError{"BaseURL", fmt.Sprintf("%q", cfg.BaseURL), "an absolute http(s) URL such as https://api.twelvelabs.io/v1.3"}
 	}
 	if base.User != nil || base.RawQuery != "" {
-		return nil, fmt.Errorf("API URL %q: must carry neither credentials nor a query", cfg.BaseURL)
+		return nil, &ConfigError{"BaseURL", fmt.Sprintf("%q", cfg.BaseURL), "a URL with neither credentials nor a query"}
 	}
 	if cfg.Key == nil {
-		return nil, errors.New("no API key source")
+		return nil, &ConfigError{"Key", nil, "a key source"}
 	}
 	if cfg.PageLimit == 0 {
 		cfg.PageLimit = MaxPageLimit
-	}
-	if cfg.PageLimit < 1 || cfg.PageLimit > MaxPageLimit {
-		return nil, fmt.Errorf("page limit %d: want 1 to %d", cfg.PageLimit, MaxPageLimit)
-	}
-	def := func(v *int, d int) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	def(&cfg.Concurrency, DefaultConcurrency)
-	def(&cfg.MaxPages, DefaultMaxPages)
-	if cfg.Concurrency < 1 || cfg.MaxPages < 1 || cfg.Retries < 0 {
-		return nil, fmt.Errorf("concurrency %d, max pages %d, retries %d: want at least 1, 1 and 0",
-			cfg.Concurrency, cfg.MaxPages, cfg.Retries)
-	}
-	if cfg.Lookback == 0 {
-		cfg.Lookback = DefaultLookback
-	}
-	if cfg.Lookback < 0 {
-		return nil, fmt.Errorf("look-back %s: want a positive duration", cfg.Lookback)
 	}
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
@@ -121,8 +120,19 @@ func New(cfg Config) (*Client, error) {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
-	if cfg.RequestTimeout < 0 {
-		return nil, fmt.Errorf("request timeout %s: want a positive duration", cfg.RequestTimeout)
+	switch {
+	case cfg.PageLimit < 1 || cfg.PageLimit > MaxPageLimit:
+		return nil, &ConfigError{"PageLimit", cfg.PageLimit, fmt.Sprintf("1 to %d", MaxPageLimit)}
+	case cfg.Concurrency < 1:
+		return nil, &ConfigError{"Concurrency", cfg.Concurrency, "at least 1"}
+	case cfg.MaxPages < 1:
+		return nil, &ConfigError{"MaxPages", cfg.MaxPages, "at least 1"}
+	case cfg.Retries < 0:
+		return nil, &ConfigError{"Retries", cfg.Retries, "zero or more"}
+	case cfg.RequestTimeout < 0:
+		return nil, &ConfigError{"RequestTimeout", cfg.RequestTimeout, "a positive duration"}
+	case cfg.MaxBodyBytes < 0:
+		return nil, &ConfigError{"MaxBodyBytes", cfg.MaxBodyBytes, "a positive size"}
 	}
 	if cfg.BackoffBase == 0 {
 		cfg.BackoffBase = 200 * time.Millisecond
@@ -144,29 +154,23 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// List walks every page of one API's task list and aggregates it. Page 1
-// comes first, for total_page; pages 2..total_page follow concurrently. The
-// window is pinned (ended_at = the listing's start), so tasks created during
-// the listing do not shift pages; each _id counts once in case pages shift
-// all the same, and a listing whose total changed is done again once.
+// List walks every page of the answer to q and aggregates it. Page 1 comes
+// first, for total_page; pages 2..total_page follow concurrently. The window
+// is pinned, so tasks created during the listing do not shift pages; each
+// _id counts once in case pages shift all the same, and a listing whose
+// total changed is done again once.
 //
 // On error the returned Listing still carries Pages, Requests and Duration,
 // but no Groups: a failed listing has no counts, not partial ones.
-func (c *Client) List(ctx context.Context, api API) (*Listing, error) {
+func (c *Client) List(ctx context.Context, q Query) (*Listing, error) {
 	start := c.cfg.Now()
 	var l *Listing
 	var requests atomic.Int64
 	var err error
 	for attempt := 0; ; attempt++ {
-		l = newListing(api, start)
-		// ended_at goes out in whole seconds, rounded down: a task created
-		// after the listing began must not enter the window and shift the
-		// pages under it (one created in the last fraction of a second
-		// before is counted by the next scrape).
-		l.WindowEnd = c.cfg.Now().UTC().Truncate(time.Second)
-		l.WindowStart = l.WindowEnd.Add(-c.cfg.Lookback)
+		l = newListing()
 		var changed bool
-		changed, err = c.list(ctx, l, &requests)
+		changed, err = c.list(ctx, q, l, &requests)
 		l.Relisted = attempt
 		// The window's tasks changed while it was read (a clock ahead of
 		// the API's, a task deleted): pages read before and after the
@@ -181,22 +185,21 @@ func (c *Client) List(ctx context.Context, api API) (*Listing, error) {
 	l.Duration = c.cfg.Now().Sub(start)
 	if err != nil {
 		l.Groups = nil
-		return l, fmt.Errorf("listing Embed API %s: %w", api, err)
+		return l, fmt.Errorf("listing Embed API %s: %w", q.API, err)
 	}
 	return l, nil
 }
 
 // list reads one listing into l; changed reports that a page announced a
 // different total_results than page 1: the window's tasks changed under it.
-func (c *Client) list(ctx context.Context, l *Listing, requests *atomic.Int64) (changed bool, err error) {
+func (c *Client) list(ctx context.Context, q Query, l *Listing, requests *atomic.Int64) (changed bool, err error) {
 	dec := c.decoders.Get().(*pageDecoder)
-	first, err := c.fetchPage(ctx, l, 1, requests, dec)
+	first, err := c.fetchPage(ctx, q, 1, requests, dec)
 	if err != nil {
 		c.decoders.Put(dec)
 		return false, err
 	}
 	l.Pages = 1
-	l.TotalResults = first.info.TotalResults
 	seen := newIDSet(first.info.TotalResults)
 	seen.addPage(l, first.tasks)
 	c.decoders.Put(dec)
@@ -212,8 +215,8 @@ func (c *Client) list(ctx context.Context, l *Listing, requests *atomic.Int64) (
 		return false, nil
 	}
 	if total > c.cfg.MaxPages {
-		return false, fmt.Errorf("the listing needs %d pages (%d tasks), more than the cap of %d pages",
-			total, first.info.TotalResults, c.cfg.MaxPages)
+		return false, fmt.Errorf("%w: the listing needs %d pages (%d tasks), more than the cap of %d pages",
+			errTooManyPages, total, first.info.TotalResults, c.cfg.MaxPages)
 	}
 
 	// Pages after an empty one are not requested: the list ended early
@@ -234,7 +237,7 @@ func (c *Client) list(ctx context.Context, l *Listing, requests *atomic.Int64) (
 			}
 			dec := c.decoders.Get().(*pageDecoder)
 			defer c.decoders.Put(dec)
-			p, err := c.fetchPage(gctx, l, n, requests, dec)
+			p, err := c.fetchPage(gctx, q, n, requests, dec)
 			if err != nil {
 				return err
 			}
@@ -257,32 +260,27 @@ func (c *Client) list(ctx context.Context, l *Listing, requests *atomic.Int64) (
 	return moved.Load(), err
 }
 
-// addPage counts a page's tasks, each _id once.
-func (s *idSet) addPage(l *Listing, tasks []task) {
-	for i := range tasks {
-		t := &tasks[i]
-		if t.HasID && !s.insert(t.IDHash) {
-			l.Duplicates++
-			continue
-		}
-		l.add(t)
-	}
-}
-
 // fetchPage gets one page, retrying what is worth retrying.
-func (c *Client) fetchPage(ctx context.Context, l *Listing, n int, requests *atomic.Int64, dec *pageDecoder) (*page, error) {
+func (c *Client) fetchPage(ctx context.Context, q Query, n int, requests *atomic.Int64, dec *pageDecoder) (*page, error) {
 	u := *c.base
-	u.Path += l.API.Path()
-	q := url.Values{}
-	q.Set("page", strconv.Itoa(n))
-	q.Set("page_limit", strconv.Itoa(c.cfg.PageLimit))
-	q.Set("started_at", l.WindowStart.Format(time.RFC3339))
-	q.Set("ended_at", l.WindowEnd.Format(time.RFC3339))
-	u.RawQuery = q.Encode()
+	u.Path += q.API.Path()
+	v := url.Values{}
+	v.Set("page", strconv.Itoa(n))
+	v.Set("page_limit", strconv.Itoa(c.cfg.PageLimit))
+	if !q.Start.IsZero() {
+		v.Set("started_at", q.Start.UTC().Format(time.RFC3339))
+	}
+	if !q.End.IsZero() {
+		v.Set("ended_at", q.End.UTC().Format(time.RFC3339))
+	}
+	if q.Status != "" {
+		v.Set("status", q.Status)
+	}
+	u.RawQuery = v.Encode()
 	target := u.String()
 
 	for attempt := 0; ; attempt++ {
-		p, retryAfter, err := c.try(ctx, l.API, n, target, requests, dec)
+		p, retryAfter, err := c.try(ctx, q.API, n, target, requests, dec)
 		if err == nil {
 			return p, nil
 		}
@@ -293,8 +291,10 @@ func (c *Client) fetchPage(ctx context.Context, l *Listing, n int, requests *ato
 		if delay == 0 {
 			delay = c.backoff(attempt)
 		}
+		// ctx carries the listing's deadline (not a scrape's: listings
+		// outlive the scrapes that wait for them).
 		if dl, ok := ctx.Deadline(); ok && c.cfg.Now().Add(delay).After(dl) {
-			return nil, fmt.Errorf("%w (no retry: waiting %s would pass the scrape deadline)", err, delay.Round(time.Millisecond))
+			return nil, fmt.Errorf("%w (no retry: waiting %s would pass the listing's deadline)", err, delay.Round(time.Millisecond))
 		}
 		if serr := c.sleep(ctx, delay); serr != nil {
 			return nil, err
@@ -329,7 +329,7 @@ func (c *Client) try(ctx context.Context, api API, n int, target string, request
 			return nil, -1, fmt.Errorf("GET %s page %d: %w", api.Path(), n, context.Cause(ctx))
 		}
 		if actx.Err() != nil {
-			return nil, 0, fmt.Errorf("GET %s page %d: no answer within the request timeout of %s", api.Path(), n, c.cfg.RequestTimeout)
+			return nil, 0, fmt.Errorf("GET %s page %d: %w of %s", api.Path(), n, errRequestTimeout, c.cfg.RequestTimeout)
 		}
 		return nil, 0, fmt.Errorf("GET %s page %d: %w", api.Path(), n, transportError(err))
 	}
@@ -343,7 +343,7 @@ func (c *Client) try(ctx context.Context, api API, n int, target string, request
 				return nil, -1, fmt.Errorf("GET %s page %d: %w", api.Path(), n, context.Cause(ctx))
 			}
 			if actx.Err() != nil {
-				return nil, 0, fmt.Errorf("GET %s page %d: the body stalled past the request timeout of %s", api.Path(), n, c.cfg.RequestTimeout)
+				return nil, 0, fmt.Errorf("GET %s page %d: the body stalled: %w of %s", api.Path(), n, errRequestTimeout, c.cfg.RequestTimeout)
 			}
 			// A body cut short in transit may come whole next time; one
 			// too large or of the wrong shape will not.

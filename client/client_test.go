@@ -18,27 +18,12 @@ const testKey = "tlk_test_0123456789abcdef"
 
 var testNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 
-// expected aggregates a simulator task set the simple way, for comparison
-// with what a listing found.
+// expected is the simulator's own aggregate of the tasks a listing of the
+// week before windowEnd should find, in the client's types.
 func expected(tasks []simulator.Task, api API, windowEnd time.Time) map[GroupKey]Group {
 	out := map[GroupKey]Group{}
-	for _, t := range tasks {
-		if !t.Created.Before(windowEnd) || t.Created.Before(windowEnd.Add(-DefaultLookback)) {
-			continue
-		}
-		k := GroupKey{Model: orUnknown(t.Model), Status: orUnknown(t.Status)}
-		g := out[k]
-		g.Tasks++
-		if t.VideoSeconds >= 0 {
-			g.VideoNanos += Nanos(t.VideoSeconds)
-		}
-		if t.AudioSeconds >= 0 && api == V2 {
-			g.AudioNanos += Nanos(t.AudioSeconds)
-		}
-		if g.OldestCreated.IsZero() || t.Created.Before(g.OldestCreated) {
-			g.OldestCreated = t.Created
-		}
-		out[k] = g
+	for k, g := range simulator.Aggregate(tasks, string(api), windowEnd.Add(-DefaultLookback), windowEnd, time.Now()) {
+		out[GroupKey{Model: k.Model, Status: orUnknown(k.Status)}] = Group{Tasks: g.Tasks, VideoNanos: g.VideoNanos, AudioNanos: g.AudioNanos, OldestCreated: g.Oldest}
 	}
 	return out
 }
@@ -80,6 +65,8 @@ func newFixture(t *testing.T, mutate func(*Config), wrap func(http.Handler) http
 		BaseURL:     f.srv.URL + simulator.BasePath,
 		Key:         StaticKey(testKey),
 		UserAgent:   "twelvelabs_exporter/test",
+		Concurrency: DefaultConcurrency,
+		MaxPages:    DefaultMaxPages,
 		Now:         func() time.Time { return testNow },
 		BackoffBase: time.Millisecond,
 		BackoffMax:  5 * time.Millisecond,
@@ -122,7 +109,7 @@ func TestListCountsEveryTaskWithMinimalRequests(t *testing.T) {
 			f := newFixture(t, nil, nil)
 			tasks := generate(tc.api, tc.n)
 			f.sim.SetTasks(string(tc.api), tasks)
-			l, err := f.client.List(context.Background(), tc.api)
+			l, err := f.client.List(context.Background(), week(tc.api))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,7 +120,7 @@ func TestListCountsEveryTaskWithMinimalRequests(t *testing.T) {
 			if l.Tasks != tc.n || l.Duplicates != 0 {
 				t.Errorf("tasks %d duplicates %d, want %d and 0", l.Tasks, l.Duplicates, tc.n)
 			}
-			compareGroups(t, l.Groups, expected(tasks, tc.api, l.WindowEnd))
+			compareGroups(t, l.Groups, expected(tasks, tc.api, week(tc.api).End))
 			if f.code(tc.api, "200") != int64(wantReq) {
 				t.Errorf("OnResponse saw %d 200s, want %d", f.code(tc.api, "200"), wantReq)
 			}
@@ -153,7 +140,7 @@ func TestListSendsPinnedWindowKeyAndUserAgent(t *testing.T) {
 		})
 	})
 	f.sim.SetTasks("v2", generate(V2, 120))
-	if _, err := f.client.List(context.Background(), V2); err != nil {
+	if _, err := f.client.List(context.Background(), week(V2)); err != nil {
 		t.Fatal(err)
 	}
 	if len(seen) != 3 {
@@ -196,14 +183,14 @@ func TestListIgnoresTasksCreatedDuringTheListing(t *testing.T) {
 	})
 	tasks := generate(V1, 300)
 	f.sim.SetTasks("v1", tasks)
-	l, err := f.client.List(context.Background(), V1)
+	l, err := f.client.List(context.Background(), week(V1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if l.Tasks != 300 || l.Requests != 6 {
 		t.Errorf("tasks %d requests %d, want 300 and 6", l.Tasks, l.Requests)
 	}
-	compareGroups(t, l.Groups, expected(tasks, V1, l.WindowEnd))
+	compareGroups(t, l.Groups, expected(tasks, V1, week(V1).End))
 }
 
 // When a task enters the window at the head of the list after page 1 (a
@@ -226,14 +213,14 @@ func TestListRelistsWhenPagesShift(t *testing.T) {
 			sim.ServeHTTP(w, r)
 		})
 	})
-	l, err := f.client.List(context.Background(), V1)
+	l, err := f.client.List(context.Background(), week(V1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if l.Tasks != 141 || l.Duplicates != 0 || l.Requests != 6 || l.Relisted != 1 {
 		t.Errorf("tasks %d duplicates %d requests %d relisted %d, want 141, 0, 6 and 1", l.Tasks, l.Duplicates, l.Requests, l.Relisted)
 	}
-	compareGroups(t, l.Groups, expected(append(tasks, fresh), V1, l.WindowEnd))
+	compareGroups(t, l.Groups, expected(append(tasks, fresh), V1, week(V1).End))
 }
 
 // A page that repeats tasks of another without the total changing (an API
@@ -252,7 +239,7 @@ func TestListCountsEachIDOnce(t *testing.T) {
 			sim.ServeHTTP(w, r)
 		})
 	})
-	l, err := f.client.List(context.Background(), V1)
+	l, err := f.client.List(context.Background(), week(V1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,3 +247,6 @@ func TestListCountsEachIDOnce(t *testing.T) {
 		t.Errorf("tasks %d duplicates %d requests %d relisted %d, want 90, 50, 3 and 0", l.Tasks, l.Duplicates, l.Requests, l.Relisted)
 	}
 }
+
+// week asks for the tasks of the week before testNow, the clients' clock.
+func week(api API) Query { return LastWindow(api, testNow, DefaultLookback) }

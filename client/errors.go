@@ -1,7 +1,9 @@
 package client
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -35,11 +37,21 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// KeyRejected tells whether the API refused the key itself (invalid, expired
-// or not allowed), as opposed to an outage: an operator has to act.
+// KeyRejected tells whether the API refused the key itself (invalid or
+// expired), as opposed to an outage or a plan limit: the key needs rotating.
 func (e *APIError) KeyRejected() bool {
-	return e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden ||
-		e.Code == "api_key_invalid"
+	return !e.NotAllowed() && (e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden ||
+		e.Code == "api_key_invalid")
+}
+
+// NotAllowed tells whether the key is good but the organisation's plan or
+// region does not allow the endpoint: rotating the key will not help.
+func (e *APIError) NotAllowed() bool {
+	switch e.Code {
+	case "api_allowed_for_paid_plan", "api_not_allowed", "region_not_allowed":
+		return true
+	}
+	return false
 }
 
 // RateLimited tells whether the API refused the request for the rate limit.
@@ -51,6 +63,55 @@ func (e *APIError) NotFound() bool { return e.StatusCode == http.StatusNotFound 
 
 // ServerFault tells whether the API failed on its side (5xx).
 func (e *APIError) ServerFault() bool { return e.StatusCode >= http.StatusInternalServerError }
+
+// Reason is why a listing failed, from a small fixed set, so that alerts and
+// counters can tell a rejected key from an outage.
+type Reason string
+
+// The reasons a listing fails.
+const (
+	ReasonKeyRejected Reason = "key_rejected" // 401, 403 or api_key_invalid: rotate the key
+	ReasonNotAllowed  Reason = "not_allowed"  // the plan or region does not allow the endpoint
+	ReasonRateLimited Reason = "rate_limited" // 429
+	ReasonServerError Reason = "server_error" // 5xx
+	ReasonTimeout     Reason = "timeout"      // 408, a request or the listing out of time
+	ReasonMalformed   Reason = "malformed"    // a page the exporter cannot read, or inconsistent paging
+	ReasonTooLarge    Reason = "too_large"    // a body, a page or a listing past its limit
+	ReasonTransport   Reason = "transport"    // no HTTP answer: connection refused or reset, TLS, DNS, redirects refused
+	ReasonBadRequest  Reason = "bad_request"  // other 4xx: a wrong base URL (404) or a parameter refused (400)
+)
+
+// Reasons lists every Reason, for zero-filled counters.
+var Reasons = []Reason{ReasonKeyRejected, ReasonNotAllowed, ReasonRateLimited, ReasonServerError, ReasonTimeout,
+	ReasonMalformed, ReasonTooLarge, ReasonTransport, ReasonBadRequest}
+
+// ReasonOf classifies the error of a failed listing.
+func ReasonOf(err error) Reason {
+	var ae *APIError
+	switch {
+	case errors.As(err, &ae):
+		switch {
+		case ae.NotAllowed():
+			return ReasonNotAllowed
+		case ae.KeyRejected():
+			return ReasonKeyRejected
+		case ae.RateLimited():
+			return ReasonRateLimited
+		case ae.ServerFault():
+			return ReasonServerError
+		case ae.StatusCode == http.StatusRequestTimeout:
+			return ReasonTimeout
+		}
+		return ReasonBadRequest
+	case errors.Is(err, errBodyTooLarge), errors.Is(err, errTooManyPages):
+		return ReasonTooLarge
+	case errors.Is(err, errMalformed):
+		return ReasonMalformed
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, errRequestTimeout):
+		return ReasonTimeout
+	}
+	return ReasonTransport
+}
 
 // errorBody covers both error shapes the API uses:
 // {"code","message","docs_url"} and {"error":{"code","message","details"}}.

@@ -32,7 +32,7 @@ func TestParsesEveryErrorShape(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &script{steps: []func(http.ResponseWriter, *http.Request){status(tc.status, nil, tc.body)}}
 			c, _ := scripted(t, s, nil)
-			_, err := c.List(context.Background(), V2)
+			_, err := c.List(context.Background(), week(V2))
 			var ae *APIError
 			if !errors.As(err, &ae) {
 				t.Fatalf("err %v, want an *APIError", err)
@@ -50,7 +50,7 @@ func TestParsesEveryErrorShape(t *testing.T) {
 func TestLongNonJSONBodyIsCut(t *testing.T) {
 	s := &script{steps: []func(http.ResponseWriter, *http.Request){status(502, nil, strings.Repeat("bad gateway ", 10000))}}
 	c, _ := scripted(t, s, func(c *Config) { c.Retries = 0 })
-	_, err := c.List(context.Background(), V1)
+	_, err := c.List(context.Background(), week(V1))
 	if err == nil || len(err.Error()) > 300 {
 		t.Errorf("error of %d bytes, want a short one: %v", len(err.Error()), err)
 	}
@@ -150,7 +150,8 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		"credentials":      {BaseURL: "https://u:p@api.twelvelabs.io", Key: StaticKey("k")},
 		"no key":           {BaseURL: "https://api.twelvelabs.io/v1.3"},
 		"page limit 51":    {BaseURL: "https://api.twelvelabs.io/v1.3", Key: StaticKey("k"), PageLimit: 51},
-		"concurrency -1":   {BaseURL: "https://api.twelvelabs.io/v1.3", Key: StaticKey("k"), Concurrency: -1},
+		"concurrency 0":    {BaseURL: "https://api.twelvelabs.io/v1.3", Key: StaticKey("k"), MaxPages: 1},
+		"max pages 0":      {BaseURL: "https://api.twelvelabs.io/v1.3", Key: StaticKey("k"), Concurrency: 1},
 		"negative retries": {BaseURL: "https://api.twelvelabs.io/v1.3", Key: StaticKey("k"), Retries: -1},
 	} {
 		if _, err := New(cfg); err == nil {

@@ -65,3 +65,15 @@ func (s *idSet) grow() {
 	}
 	s.slots = bigger
 }
+
+// addPage counts a page's tasks into l, each _id once.
+func (s *idSet) addPage(l *Listing, tasks []task) {
+	for i := range tasks {
+		t := &tasks[i]
+		if t.HasID && !s.insert(t.IDHash) {
+			l.Duplicates++
+			continue
+		}
+		l.add(t)
+	}
+}

@@ -29,12 +29,28 @@ type Group struct {
 	OldestCreated time.Time
 }
 
-// Listing is the aggregate of one complete listing of one API.
+// Query is one question to a list endpoint: the tasks of API created in
+// [Start, End), in one Status when Status is set. A listing answers it.
+type Query struct {
+	API        API
+	Start, End time.Time
+	// Status is "", processing, ready or failed.
+	Status string
+}
+
+// LastWindow asks for the tasks of api created in the lookback before now.
+// ended_at goes out in whole seconds, rounded down: a task created after the
+// listing began must not enter the window and shift the pages under it (one
+// created in the last fraction of a second before is counted by the next
+// listing).
+func LastWindow(api API, now time.Time, lookback time.Duration) Query {
+	end := now.UTC().Truncate(time.Second)
+	return Query{API: api, Start: end.Add(-lookback), End: end}
+}
+
+// Listing is the aggregate of one complete listing: the answer to a Query.
 type Listing struct {
-	API    API
 	Groups map[GroupKey]*Group
-	// Window is the creation-time window the listing asked for.
-	WindowStart, WindowEnd time.Time
 	// Pages is the number of pages read; Requests counts HTTP attempts,
 	// retries included.
 	Pages    int
@@ -43,17 +59,14 @@ type Listing struct {
 	// later page (page boundaries shift while tasks are created or expire).
 	Tasks      int
 	Duplicates int
-	// TotalResults is what page 1 announced in page_info.total_results.
-	TotalResults int
 	// Relisted is 1 when the window's tasks changed during a first listing
 	// and this is the second, which replaced it.
 	Relisted int
-	Started  time.Time
 	Duration time.Duration
 }
 
-func newListing(api API, started time.Time) *Listing {
-	return &Listing{API: api, Groups: make(map[GroupKey]*Group), Started: started}
+func newListing() *Listing {
+	return &Listing{Groups: make(map[GroupKey]*Group)}
 }
 
 // add counts one task. Model and status are already defaulted.

@@ -34,7 +34,7 @@ func BenchmarkListing(b *testing.B) {
 				before := sim.Requests("v2")
 				b.ReportAllocs()
 				for b.Loop() {
-					l, err := cl.List(context.Background(), V2)
+					l, err := cl.List(context.Background(), LastWindow(V2, time.Now(), DefaultLookback))
 					if err != nil || l.Tasks != n {
 						b.Fatalf("listing: %v, %d tasks", err, l.Tasks)
 					}
@@ -50,7 +50,7 @@ func benchClient(b *testing.B, url string, concurrency int) *Client {
 	b.Helper()
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 2 * concurrency
-	cl, err := New(Config{BaseURL: url + simulator.BasePath, Key: StaticKey(testKey), Concurrency: concurrency,
+	cl, err := New(Config{BaseURL: url + simulator.BasePath, Key: StaticKey(testKey), Concurrency: concurrency, MaxPages: DefaultMaxPages,
 		HTTPClient: &http.Client{Transport: transport}})
 	if err != nil {
 		b.Fatal(err)
@@ -100,7 +100,7 @@ func BenchmarkListingPeakHeap(b *testing.B) {
 						}
 					}
 				}()
-				l, err := cl.List(context.Background(), V2)
+				l, err := cl.List(context.Background(), LastWindow(V2, time.Now(), DefaultLookback))
 				close(stop)
 				<-done
 				if err != nil || l.Tasks != n {

@@ -47,7 +47,7 @@ func scripted(t *testing.T, s *script, mutate func(*Config)) (*Client, *[]time.D
 	t.Helper()
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	cfg := Config{BaseURL: srv.URL + "/v1.3", Key: StaticKey(testKey), Retries: 2, Now: func() time.Time { return testNow }}
+	cfg := Config{BaseURL: srv.URL + "/v1.3", Key: StaticKey(testKey), Retries: 2, Concurrency: DefaultConcurrency, MaxPages: DefaultMaxPages, Now: func() time.Time { return testNow }}
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -71,7 +71,7 @@ func TestRetriesTransientErrors(t *testing.T) {
 			status(200, nil, onePage),
 		}}
 		c, slept := scripted(t, s, nil)
-		l, err := c.List(context.Background(), V1)
+		l, err := c.List(context.Background(), week(V1))
 		if err != nil {
 			t.Fatalf("%d: %v", code, err)
 		}
@@ -88,7 +88,7 @@ func TestRetriesTransientErrors(t *testing.T) {
 func TestGivesUpAfterRetries(t *testing.T) {
 	s := &script{steps: []func(http.ResponseWriter, *http.Request){status(503, nil, "")}}
 	c, _ := scripted(t, s, nil)
-	_, err := c.List(context.Background(), V1)
+	_, err := c.List(context.Background(), week(V1))
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.StatusCode != http.StatusServiceUnavailable || s.n.Load() != 3 {
 		t.Fatalf("err %v after %d requests; want an APIError 503 after 3", err, s.n.Load())
@@ -102,7 +102,7 @@ func TestNeverRetriesClientErrors(t *testing.T) {
 	for _, code := range []int{400, 401, 403, 404} {
 		s := &script{steps: []func(http.ResponseWriter, *http.Request){status(code, nil, `{"code":"parameter_invalid","message":"no"}`)}}
 		c, slept := scripted(t, s, nil)
-		_, err := c.List(context.Background(), V1)
+		_, err := c.List(context.Background(), week(V1))
 		var ae *APIError
 		if !errors.As(err, &ae) || ae.StatusCode != code || s.n.Load() != 1 || len(*slept) != 0 {
 			t.Errorf("%d: err %v after %d requests; want one request and no retry", code, err, s.n.Load())
@@ -124,7 +124,7 @@ func TestHonoursRetryAfter(t *testing.T) {
 		}}
 		c, slept := scripted(t, s, func(c *Config) { c.Now = time.Now })
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_, err := c.List(ctx, V1)
+		_, err := c.List(ctx, week(V1))
 		cancel()
 		if err != nil {
 			t.Fatal(err)
@@ -142,7 +142,7 @@ func TestRetryAfterPastTheDeadlineFailsAtOnce(t *testing.T) {
 	c, slept := scripted(t, s, func(c *Config) { c.Now = time.Now })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err := c.List(ctx, V1)
+	_, err := c.List(ctx, week(V1))
 	if err == nil || s.n.Load() != 1 || len(*slept) != 0 {
 		t.Fatalf("err %v after %d requests and waits %v; want a failure after one request, no wait", err, s.n.Load(), *slept)
 	}
@@ -158,7 +158,7 @@ func TestRetriesTruncatedBodyButNotMalformedOne(t *testing.T) {
 	}
 	s := &script{steps: []func(http.ResponseWriter, *http.Request){truncated, status(200, nil, onePage)}}
 	c, _ := scripted(t, s, nil)
-	if l, err := c.List(context.Background(), V1); err != nil || l.Tasks != 1 || s.n.Load() != 2 {
+	if l, err := c.List(context.Background(), week(V1)); err != nil || l.Tasks != 1 || s.n.Load() != 2 {
 		t.Errorf("truncated then whole: err %v, %d requests; want success after 2", err, s.n.Load())
 	}
 
@@ -170,7 +170,7 @@ func TestRetriesTruncatedBodyButNotMalformedOne(t *testing.T) {
 	} {
 		s := &script{steps: []func(http.ResponseWriter, *http.Request){status(200, nil, body)}}
 		c, _ := scripted(t, s, nil)
-		l, err := c.List(context.Background(), V1)
+		l, err := c.List(context.Background(), week(V1))
 		if err == nil || s.n.Load() != 1 || l.Groups != nil {
 			t.Errorf("%s: err %v after %d requests, groups %v; want a failure after one request and no groups", name, err, s.n.Load(), l.Groups)
 		}
@@ -180,7 +180,7 @@ func TestRetriesTruncatedBodyButNotMalformedOne(t *testing.T) {
 func TestBodyLimit(t *testing.T) {
 	s := &script{steps: []func(http.ResponseWriter, *http.Request){status(200, nil, onePage)}}
 	c, _ := scripted(t, s, func(c *Config) { c.MaxBodyBytes = 100 })
-	_, err := c.List(context.Background(), V1)
+	_, err := c.List(context.Background(), week(V1))
 	if !errors.Is(err, errBodyTooLarge) || s.n.Load() != 1 {
 		t.Errorf("err %v after %d requests; want the size limit after one", err, s.n.Load())
 	}
@@ -190,7 +190,7 @@ func TestPageCapIsAnErrorBeforeFetching(t *testing.T) {
 	body := strings.Replace(onePage, `"total_page":1,"total_results":1`, `"total_page":1000000000,"total_results":50000000000`, 1)
 	s := &script{steps: []func(http.ResponseWriter, *http.Request){status(200, nil, body)}}
 	c, _ := scripted(t, s, func(c *Config) { c.MaxPages = 100 })
-	_, err := c.List(context.Background(), V1)
+	_, err := c.List(context.Background(), week(V1))
 	if err == nil || !strings.Contains(err.Error(), "more than the cap of 100 pages") || s.n.Load() != 1 {
 		t.Errorf("err %v after %d requests; want the cap named after one request", err, s.n.Load())
 	}
@@ -206,7 +206,7 @@ func TestStopsAtFirstEmptyPage(t *testing.T) {
 	}
 	s := &script{steps: []func(http.ResponseWriter, *http.Request){page(1, false), page(2, false), page(3, true), page(4, false)}}
 	c, _ := scripted(t, s, func(c *Config) { c.Concurrency = 1 })
-	l, err := c.List(context.Background(), V1)
+	l, err := c.List(context.Background(), week(V1))
 	if err != nil || s.n.Load() != 3 || l.Tasks != 2 {
 		t.Fatalf("err %v, %d requests, %d tasks; want 3 requests and 2 tasks", err, s.n.Load(), l.Tasks)
 	}
@@ -230,7 +230,7 @@ func TestConcurrencyIsBounded(t *testing.T) {
 		})
 	})
 	f.sim.SetTasks("v1", generate(V1, 1000))
-	if _, err := f.client.List(context.Background(), V1); err != nil {
+	if _, err := f.client.List(context.Background(), week(V1)); err != nil {
 		t.Fatal(err)
 	}
 	if peak.Load() != 3 {
@@ -248,14 +248,14 @@ func TestHonoursContextDeadline(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c, err := New(Config{BaseURL: srv.URL, Key: StaticKey(testKey), Retries: 5})
+	c, err := New(Config{BaseURL: srv.URL, Key: StaticKey(testKey), Retries: 5, Concurrency: DefaultConcurrency, MaxPages: DefaultMaxPages})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	l, err := c.List(ctx, V2)
+	l, err := c.List(ctx, week(V2))
 	if !errors.Is(err, context.DeadlineExceeded) || l.Requests != 1 {
 		t.Errorf("err %v after %d requests; want the deadline after one", err, l.Requests)
 	}
@@ -284,7 +284,7 @@ func TestRequestTimeoutRetriesAStalledAttempt(t *testing.T) {
 	c, _ := scripted(t, s, func(c *Config) { c.RequestTimeout = 100 * time.Millisecond })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	l, err := c.List(ctx, V1)
+	l, err := c.List(ctx, week(V1))
 	if err != nil || l.Tasks != 1 || s.n.Load() != 2 {
 		t.Fatalf("err %v, %d tasks after %d requests; want success on the retry", err, l.Tasks, s.n.Load())
 	}

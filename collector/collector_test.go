@@ -33,19 +33,20 @@ type fakeLister struct {
 	gate     chan struct{} // when set, List waits for it or ctx
 }
 
-func (f *fakeLister) List(ctx context.Context, api client.API) (*client.Listing, error) {
+func (f *fakeLister) List(ctx context.Context, q client.Query) (*client.Listing, error) {
+	api := q.API
 	f.calls.Add(1)
 	if f.gate != nil {
 		select {
 		case <-f.gate:
 		case <-ctx.Done():
-			return &client.Listing{API: api, Pages: 1, Duration: time.Second}, ctx.Err()
+			return &client.Listing{Pages: 1, Duration: time.Second}, ctx.Err()
 		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.errs[api]; err != nil {
-		return &client.Listing{API: api, Pages: 2, Duration: 1500 * time.Millisecond}, err
+		return &client.Listing{Pages: 2, Duration: 1500 * time.Millisecond}, err
 	}
 	return f.listings[api], nil
 }
@@ -53,12 +54,12 @@ func (f *fakeLister) List(ctx context.Context, api client.API) (*client.Listing,
 func sampleListings() map[client.API]*client.Listing {
 	ts := func(s string) time.Time { t, _ := time.Parse(time.RFC3339Nano, s); return t }
 	return map[client.API]*client.Listing{
-		client.V1: {API: client.V1, Pages: 3, Duration: 250 * time.Millisecond, Groups: map[client.GroupKey]*client.Group{
+		client.V1: {Pages: 3, Duration: 250 * time.Millisecond, Groups: map[client.GroupKey]*client.Group{
 			{Model: "marengo3.0", Status: "ready"}:             {Tasks: 100, VideoNanos: 1344000000100, OldestCreated: ts("2026-11-14T08:00:00.500Z")},
 			{Model: "marengo3.0", Status: "processing"}:        {Tasks: 3, VideoNanos: 40320000300, OldestCreated: ts("2026-11-20T11:00:00Z")},
 			{Model: "Marengo-retrieval-2.7", Status: "failed"}: {Tasks: 1, OldestCreated: ts("2026-11-19T00:00:00Z")},
 		}},
-		client.V2: {API: client.V2, Pages: 1, Duration: 80 * time.Millisecond, Groups: map[client.GroupKey]*client.Group{
+		client.V2: {Pages: 1, Duration: 80 * time.Millisecond, Groups: map[client.GroupKey]*client.Group{
 			{Model: "marengo3.5", Status: "ready"}:   {Tasks: 7, VideoNanos: 600e9, AudioNanos: 420500000000, OldestCreated: ts("2026-11-15T00:00:00Z")},
 			{Model: "unknown", Status: "queued"}:     {Tasks: 2, AudioNanos: 30e9, OldestCreated: ts("2026-11-20T11:59:00Z")},
 			{Model: "marengo3.5", Status: "unknown"}: {Tasks: 1},
@@ -109,11 +110,12 @@ func golden(t *testing.T, c prometheus.Collector, name string) {
 }
 
 func TestExpositionBothAPIsUp(t *testing.T) {
-	e := newExporter(&fakeLister{listings: sampleListings()}, 0)
-	e.ObserveRequest(client.V1, "200")
-	e.ObserveRequest(client.V1, "200")
-	e.ObserveRequest(client.V1, "503")
-	e.ObserveRequest(client.V2, "error")
+	requests := NewRequests()
+	e := New(&fakeLister{listings: sampleListings()}, Options{APIs: client.APIs, Requests: requests, Now: func() time.Time { return now }})
+	requests.Observe(client.V1, "200")
+	requests.Observe(client.V1, "200")
+	requests.Observe(client.V1, "503")
+	requests.Observe(client.V2, "error")
 	golden(t, e.Collector(context.Background()), "both_up")
 }
 
@@ -135,11 +137,11 @@ func TestFailureAfterSuccessDropsTaskMetricsButKeepsLastSuccess(t *testing.T) {
 	f.mu.Unlock()
 	c := e.Collector(context.Background())
 	if err := testutil.CollectAndCompare(c, strings.NewReader(`
-# HELP twelvelabs_up 1 if the last listing of the API succeeded (all pages read), else 0; when 0, no task metrics of that API are exported.
+# HELP twelvelabs_up 1 if the last listing of the API read every page, else 0 (and no task metrics of that API are exported).
 # TYPE twelvelabs_up gauge
 twelvelabs_up{api="v1"} 1
 twelvelabs_up{api="v2"} 0
-# HELP twelvelabs_exporter_last_success_timestamp_seconds Unix time at which the last successful listing of the API finished; absent until one has.
+# HELP twelvelabs_exporter_last_success_timestamp_seconds Unix time at which the last successful listing of the API finished, absent until one has.
 # TYPE twelvelabs_exporter_last_success_timestamp_seconds gauge
 twelvelabs_exporter_last_success_timestamp_seconds{api="v1"} 1.795176e+09
 twelvelabs_exporter_last_success_timestamp_seconds{api="v2"} 1.795176e+09
@@ -236,14 +238,15 @@ type slowLister struct {
 	done     atomic.Int64
 }
 
-func (s *slowLister) List(ctx context.Context, api client.API) (*client.Listing, error) {
+func (s *slowLister) List(ctx context.Context, q client.Query) (*client.Listing, error) {
+	api := q.API
 	s.calls.Add(1)
 	defer s.done.Add(1)
 	select {
 	case <-s.release:
 		return s.listings[api], nil
 	case <-ctx.Done():
-		return &client.Listing{API: api}, ctx.Err()
+		return &client.Listing{}, ctx.Err()
 	}
 }
 
@@ -292,7 +295,7 @@ func TestListingOutlivesTheScrapeAndLaterScrapesServeIt(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if err := testutil.CollectAndCompare(e.Collector(ctx), strings.NewReader(`
-# HELP twelvelabs_exporter_last_success_timestamp_seconds Unix time at which the last successful listing of the API finished; absent until one has.
+# HELP twelvelabs_exporter_last_success_timestamp_seconds Unix time at which the last successful listing of the API finished, absent until one has.
 # TYPE twelvelabs_exporter_last_success_timestamp_seconds gauge
 twelvelabs_exporter_last_success_timestamp_seconds{api="v1"} 1.79517603e+09
 `), "twelvelabs_exporter_last_success_timestamp_seconds"); err != nil {
@@ -319,6 +322,9 @@ func TestScrapeDoesNotWaitForAListingThatCannotFinish(t *testing.T) {
 	up := testutil.ToFloat64(upOnly{e.Collector(ctx)})
 	if took := time.Since(start); up != 1 || took > 2*time.Second {
 		t.Errorf("second scrape: up %v after %v; want the complete listing at once, not at the 5s deadline", up, took)
+	}
+	for deadline := time.Now().Add(5 * time.Second); s.calls.Load() < 2 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
 	}
 	if s.calls.Load() != 2 {
 		t.Errorf("%d listings, want the second one started in the background", s.calls.Load())

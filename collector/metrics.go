@@ -13,36 +13,29 @@ import (
 
 const namespace = "twelvelabs"
 
-// fromListing is said in the HELP of every task metric: where the value
-// comes from, and that a cached listing may serve it.
-const fromListing = " Read from GET /embed/tasks (api=v1) or GET /embed-v2/tasks (api=v2) over the look-back window" +
-	" (default 7 days, the API's retention); served from the last successful listing for up to --twelvelabs.cache-ttl when that cache is on."
-
 var (
 	taskLabels = []string{"api", "model_name", "status"}
 	apiLabels  = []string{"api"}
 
 	tasksDesc = prometheus.NewDesc(namespace+"_embed_tasks",
-		"Embedding tasks the API lists, by model and status."+fromListing, taskLabels, nil)
+		"Embedding tasks listed by GET /embed/tasks (api=v1) or /embed-v2/tasks (api=v2) over the look-back window, by model and status.",
+		taskLabels, nil)
 	videoDesc = prometheus.NewDesc(namespace+"_embed_tasks_video_duration_seconds",
-		"Sum of video_embedding.metadata.duration of the listed tasks, in seconds."+fromListing, taskLabels, nil)
+		"Sum of video_embedding.metadata.duration over the listed tasks, in seconds.", taskLabels, nil)
 	audioDesc = prometheus.NewDesc(namespace+"_embed_tasks_audio_duration_seconds",
-		"Sum of audio_embedding.metadata.duration of the listed tasks, in seconds (v2 tasks only carry audio)."+fromListing, taskLabels, nil)
+		"Sum of audio_embedding.metadata.duration over the listed tasks (sent by v2 only), in seconds.", taskLabels, nil)
 	oldestDesc = prometheus.NewDesc(namespace+"_embed_tasks_oldest_created_timestamp_seconds",
-		"Unix time of the oldest created_at among the listed tasks of the group; absent for groups without tasks."+fromListing, taskLabels, nil)
+		"Unix time of the oldest created_at among the listed tasks of the group, absent for groups without tasks.", taskLabels, nil)
 	upDesc = prometheus.NewDesc(namespace+"_up",
-		"1 if the last listing of the API succeeded (all pages read), else 0; when 0, no task metrics of that API are exported.", apiLabels, nil)
+		"1 if the last listing of the API read every page, else 0 (and no task metrics of that API are exported).", apiLabels, nil)
 	durationDesc = prometheus.NewDesc(namespace+"_exporter_scrape_duration_seconds",
 		"Wall time of the last listing of the API, failed or not.", apiLabels, nil)
 	pagesDesc = prometheus.NewDesc(namespace+"_exporter_scrape_pages",
 		"Pages read by the last listing of the API, failed or not.", apiLabels, nil)
 	lastSuccessDesc = prometheus.NewDesc(namespace+"_exporter_last_success_timestamp_seconds",
-		"Unix time at which the last successful listing of the API finished; absent until one has.", apiLabels, nil)
-	requestsDesc = prometheus.NewDesc(namespace+"_exporter_api_requests_total",
-		"HTTP requests sent to the TwelveLabs API, retries included, by status code (code=\"error\" when no response came).",
-		[]string{"api", "code"}, nil)
+		"Unix time at which the last successful listing of the API finished, absent until one has.", apiLabels, nil)
 
-	allDescs = []*prometheus.Desc{tasksDesc, videoDesc, audioDesc, oldestDesc, upDesc, durationDesc, pagesDesc, lastSuccessDesc, requestsDesc}
+	scrapeDescs = []*prometheus.Desc{tasksDesc, videoDesc, audioDesc, oldestDesc, upDesc, durationDesc, pagesDesc, lastSuccessDesc}
 
 	// knownStatuses are exported for every model seen, zero or not.
 	knownStatuses = []string{"processing", "ready", "failed"}
@@ -55,9 +48,11 @@ type scrape struct {
 }
 
 func (s *scrape) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range allDescs {
+	for _, d := range scrapeDescs {
 		ch <- d
 	}
+	s.e.opts.Requests.vec.Describe(ch)
+	s.e.failures.Describe(ch)
 }
 
 func (s *scrape) Collect(ch chan<- prometheus.Metric) {
@@ -65,21 +60,9 @@ func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 	results := make([]result, len(apis))
 	var wg sync.WaitGroup
 	for i, api := range apis {
-		wg.Go(func() { results[i], _ = s.e.listing(s.ctx, api) })
+		wg.Go(func() { results[i] = s.e.listing(s.ctx, api) })
 	}
 	wg.Wait()
-
-	s.e.mu.Lock()
-	good := make([]result, len(apis))
-	goodOK := make([]bool, len(apis))
-	for i, api := range apis {
-		good[i], goodOK[i] = s.e.good[api]
-	}
-	requests := make(map[requestKey]uint64, len(s.e.requests))
-	for k, v := range s.e.requests {
-		requests[k] = v
-	}
-	s.e.mu.Unlock()
 
 	for i, api := range apis {
 		a := string(api)
@@ -94,13 +77,12 @@ func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(durationDesc, prometheus.GaugeValue, l.Duration.Seconds(), a)
 			ch <- prometheus.MustNewConstMetric(pagesDesc, prometheus.GaugeValue, float64(l.Pages), a)
 		}
-		if goodOK[i] {
-			ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, unixSeconds(good[i].done), a)
+		if good := s.e.state.get(api).good; good.listing != nil {
+			ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, unixSeconds(good.done), a)
 		}
 	}
-	for k, v := range requests {
-		ch <- prometheus.MustNewConstMetric(requestsDesc, prometheus.CounterValue, float64(v), string(k.api), k.code)
-	}
+	s.e.opts.Requests.vec.Collect(ch)
+	s.e.failures.Collect(ch)
 }
 
 // collectGroups exports the task metrics of one listing. The known statuses

@@ -68,12 +68,8 @@ func startStack(t *testing.T) *stack {
 	t.Cleanup(simSrv.Close)
 	s.simURL = simSrv.URL
 
-	exporterBin, err := testproc.Build(s.tmp, "github.com/twelvelabs-community/twelvelabs_exporter", "twelvelabs_exporter")
-	if err != nil {
-		t.Fatal(err)
-	}
 	s.exporterAddr = testproc.FreeAddr(t)
-	s.exporter = testproc.Start(t, exporterBin, []string{"TWELVELABS_API_KEY=" + simKey},
+	s.exporter = testproc.Start(t, binary, []string{"TWELVELABS_API_KEY=" + simKey},
 		"--web.listen-address="+s.exporterAddr, "--twelvelabs.url="+s.simURL+simulator.BasePath)
 	testproc.WaitHTTP(t, "http://"+s.exporterAddr+"/", 10*time.Second)
 

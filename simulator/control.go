@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -57,7 +58,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		st.Tasks[api] = len(ts)
 	}
 	s.mu.Unlock()
-	for _, api := range []string{"v1", "v2"} {
+	for _, api := range APIs {
 		st.Requests[api] = s.Requests(api)
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -94,10 +95,8 @@ func (s *Server) apply(c ControlConfig) error {
 		s.SetLatency(d)
 	}
 	if c.Fault != nil {
-		switch c.Fault.Kind {
-		case "", "429", "500", "502", "503", "html", "malformed", "truncated", "hang", "stall":
-		default:
-			return fmt.Errorf("fault kind %q: want 429, 500, 502, 503, html, malformed, truncated, hang or stall", c.Fault.Kind)
+		if _, err := ParseFaultKind(string(c.Fault.Kind)); err != nil {
+			return err
 		}
 		s.SetFault(*c.Fault)
 	}
@@ -111,7 +110,7 @@ func (s *Server) apply(c ControlConfig) error {
 }
 
 func (s *Server) add(a AddRequest) error {
-	if a.API != "v1" && a.API != "v2" {
+	if !slices.Contains(APIs, a.API) {
 		return fmt.Errorf("api %q: want v1 or v2", a.API)
 	}
 	if a.N < 1 || a.N > 1_000_000 {

@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -48,14 +49,48 @@ type Workload struct {
 	ProcessingSeconds float64 `json:"processing_seconds"`
 }
 
+// FaultKind names a fault the simulator can inject.
+type FaultKind string
+
+// The faults, each as a gateway or a failing API would answer.
+const (
+	FaultNone      FaultKind = ""
+	Fault429       FaultKind = "429" // rate-limited, with RetryAfter when set
+	Fault500       FaultKind = "500" // the API's nested error shape
+	Fault502       FaultKind = "502"
+	Fault503       FaultKind = "503"
+	FaultHTML      FaultKind = "html"      // a gateway's HTML 502 page
+	FaultMalformed FaultKind = "malformed" // 200 with broken JSON
+	FaultTruncated FaultKind = "truncated" // 200 with a body cut short
+	FaultHang      FaultKind = "hang"      // no answer until the client gives up
+	FaultStall     FaultKind = "stall"     // headers, then nothing
+)
+
+// FaultKinds lists every kind but FaultNone, for flags and validation.
+var FaultKinds = []FaultKind{Fault429, Fault500, Fault502, Fault503, FaultHTML, FaultMalformed, FaultTruncated, FaultHang, FaultStall}
+
+// ParseFaultKind checks a fault kind's name.
+func ParseFaultKind(s string) (FaultKind, error) {
+	k := FaultKind(s)
+	if k == FaultNone || slices.Contains(FaultKinds, k) {
+		return k, nil
+	}
+	return "", fmt.Errorf("fault kind %q: want one of %s", s, FaultKindNames())
+}
+
+// FaultKindNames lists the fault kinds for a message: "429, 500, …".
+func FaultKindNames() string {
+	names := make([]string, len(FaultKinds))
+	for i, k := range FaultKinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
+}
+
 // Fault is injected into a share of list requests, before the key check,
 // as a gateway in front of the API would.
 type Fault struct {
-	// Kind is one of "" (none), "429", "500", "502", "503", "html"
-	// (a gateway's HTML 502 page), "malformed" (200 with broken JSON),
-	// "truncated" (200 with a body cut short), "hang" (no answer until the
-	// client gives up), "stall" (headers, then nothing).
-	Kind string `json:"kind"`
+	Kind FaultKind `json:"kind"`
 	// Ratio of requests that get the fault, 0 to 1.
 	Ratio float64 `json:"ratio"`
 	// RetryAfter is sent with 429 when not empty.
@@ -97,7 +132,7 @@ func (s *Server) SetFault(f Fault) {
 	s.mu.Unlock()
 }
 
-// SetTasks replaces the task set of one API ("v1" or "v2").
+// SetTasks replaces the task set of one API (V1 or V2).
 func (s *Server) SetTasks(api string, tasks []Task) {
 	sorted := slices.Clone(tasks)
 	slices.SortStableFunc(sorted, compareOldestFirst)
@@ -203,9 +238,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var api string
 	switch r.URL.Path {
 	case BasePath + "/embed/tasks":
-		api = "v1"
+		api = V1
 	case BasePath + "/embed-v2/tasks":
-		api = "v2"
+		api = V2
 	default:
 		writeError(w, http.StatusNotFound, "resource_not_exist", "The requested resource does not exist: "+r.URL.Path)
 		return
@@ -258,29 +293,29 @@ func sleep(r *http.Request, d time.Duration) bool {
 // injectFault answers with the fault; false when the kind is unknown.
 func injectFault(w http.ResponseWriter, r *http.Request, f Fault) bool {
 	switch f.Kind {
-	case "429":
+	case Fault429:
 		if f.RetryAfter != "" {
 			w.Header().Set("Retry-After", f.RetryAfter)
 		}
 		writeError(w, http.StatusTooManyRequests, "too_many_requests",
 			"You have exceeded the rate limit (60 requests per minute). Please try again later after "+f.RetryAfter+".")
-	case "500", "502", "503":
-		code, _ := strconv.Atoi(f.Kind)
+	case Fault500, Fault502, Fault503:
+		code, _ := strconv.Atoi(string(f.Kind))
 		writeNestedError(w, code, "internal_error", http.StatusText(code))
-	case "html":
+	case FaultHTML:
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusBadGateway)
 		_, _ = w.Write([]byte("<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>\n"))
-	case "malformed":
+	case FaultMalformed:
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"data":[{"_id":"x","status":}],"page_info":`))
-	case "truncated":
+	case FaultTruncated:
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", "100000")
 		_, _ = w.Write([]byte(`{"data":[{"_id":"66f537778d9641fe5a0d101f","model_name":"marengo3.0","status":"ready"`))
-	case "hang":
+	case FaultHang:
 		<-r.Context().Done()
-	case "stall":
+	case FaultStall:
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte(`{"data":[`))

@@ -215,13 +215,13 @@ func TestFaults(t *testing.T) {
 	if code != 429 || h.Get("Retry-After") != "7" || p.Code != "too_many_requests" {
 		t.Errorf("429: %d Retry-After %q code %q", code, h.Get("Retry-After"), p.Code)
 	}
-	for kind, wantCode := range map[string]int{"503": 503, "html": 502, "malformed": 200, "truncated": 200} {
+	for kind, wantCode := range map[FaultKind]int{Fault503: 503, FaultHTML: 502, FaultMalformed: 200, FaultTruncated: 200} {
 		s.SetFault(Fault{Kind: kind, Ratio: 1})
 		req := httptest.NewRequest(http.MethodGet, "/v1.3/embed/tasks", nil)
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)
 		var v any
-		if rec.Code != wantCode || (kind != "503" && json.Unmarshal(rec.Body.Bytes(), &v) == nil) {
+		if rec.Code != wantCode || (kind != Fault503 && json.Unmarshal(rec.Body.Bytes(), &v) == nil) {
 			t.Errorf("%s: %d %q", kind, rec.Code, rec.Body.String())
 		}
 	}

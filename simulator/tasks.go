@@ -14,6 +14,15 @@ import (
 // Retention is how long the API keeps a task.
 const Retention = 7 * 24 * time.Hour
 
+// The Embed APIs the simulator serves, by the names the tests use.
+const (
+	V1 = "v1" // GET /embed/tasks
+	V2 = "v2" // GET /embed-v2/tasks; its tasks may carry audio
+)
+
+// APIs lists V1 and V2.
+var APIs = []string{V1, V2}
+
 // Task is one embedding task as the simulator stores it.
 type Task struct {
 	ID     string
@@ -53,7 +62,7 @@ type GenerateOptions struct {
 	N      int
 	Now    time.Time
 	Spread time.Duration
-	// API is "v1" or "v2": v2 tasks may carry audio.
+	// API is V1 or V2: v2 tasks may carry audio.
 	API string
 	// FailedRatio and ProcessingRatio split the statuses; the rest is
 	// ready. Processing tasks were created in the last ProcessingWindow
@@ -98,7 +107,7 @@ func Generate(o GenerateOptions) []Task {
 // newTask draws one task's model, id and media.
 func newTask(rng *rand.Rand, api string, seed uint64, created time.Time, status string, unknownModelRatio float64) Task {
 	models := ModelsV1
-	if api == "v2" {
+	if api == V2 {
 		models = ModelsV2
 	}
 	t := Task{
@@ -112,7 +121,7 @@ func newTask(rng *rand.Rand, api string, seed uint64, created time.Time, status 
 	}
 	t.Filename = t.ID + ".mp4"
 	t.VideoSeconds, t.AudioSeconds = mediaDuration(rng), -1
-	if api == "v2" {
+	if api == V2 {
 		switch rng.IntN(3) {
 		case 0: // audio only
 			t.AudioSeconds, t.VideoSeconds = t.VideoSeconds, -1

@@ -70,7 +70,7 @@ func toWire(api string, t *Task, now time.Time) wireTask {
 		v.Metadata.Duration = t.VideoSeconds
 		wt.Video = v
 	}
-	if api == "v2" {
+	if api == V2 {
 		wt.UpdatedAt = t.Updated.UTC().Format(isoMillis)
 		if t.AudioSeconds >= 0 {
 			a := &wireAudio{}

@@ -33,17 +33,18 @@ func main() {
 	stuck := app.Flag("stuck-ratio", "Share of new tasks that stay processing for ever.").Default("0").Float64()
 	procTime := app.Flag("processing-time", "Mean time a new task takes to process.").Default("45s").Duration()
 	latency := app.Flag("latency", "Delay added to every list request.").Default("0s").Duration()
-	faultKind := app.Flag("fault", "Fault to inject: 429, 500, 502, 503, html, malformed, truncated, hang or stall.").Default("").
-		Enum("", "429", "500", "502", "503", "html", "malformed", "truncated", "hang", "stall")
+	faultKind := app.Flag("fault", "Fault to inject into a share (--fault-ratio) of list requests: "+simulator.FaultKindNames()+".").Default("").String()
 	faultRatio := app.Flag("fault-ratio", "Share of list requests that get the fault.").Default("0").Float64()
 	retryAfter := app.Flag("retry-after", "Retry-After sent with an injected 429 (seconds or an HTTP date).").Default("1").String()
 	kingpin.MustParse(app.Parse(os.Args[1:]))
+	kind, err := simulator.ParseFaultKind(*faultKind)
+	app.FatalIfError(err, "--fault")
 
 	sim := simulator.New(*key)
 	sim.SetLatency(*latency)
-	sim.SetFault(simulator.Fault{Kind: *faultKind, Ratio: *faultRatio, RetryAfter: *retryAfter})
+	sim.SetFault(simulator.Fault{Kind: kind, Ratio: *faultRatio, RetryAfter: *retryAfter})
 	now := time.Now()
-	for api, n := range map[string]int{"v1": *v1, "v2": *v2} {
+	for api, n := range map[string]int{simulator.V1: *v1, simulator.V2: *v2} {
 		sim.SetTasks(api, simulator.Generate(simulator.GenerateOptions{
 			Seed: *seed, N: n, Now: now, API: api, FailedRatio: *failed, ProcessingRatio: *processing,
 		}))

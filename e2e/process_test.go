@@ -1,10 +1,10 @@
-package main
+package e2e
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,18 +14,12 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
-
-	"github.com/twelvelabs-community/twelvelabs_exporter/client"
 	"github.com/twelvelabs-community/twelvelabs_exporter/internal/testproc"
 	"github.com/twelvelabs-community/twelvelabs_exporter/simulator"
 )
 
-const simKey = "tlk_sim_5f1e2d3c4b5a69788796a5b4c3d2e1f0"
-
-// binary is the exporter built once for the tests that run it as a user would.
+// binary is the exporter, built once for every test here, which run it as
+// a user would.
 var binary string
 
 func TestMain(m *testing.M) {
@@ -38,7 +32,7 @@ func TestMain(m *testing.M) {
 	if raceEnabled {
 		flags = append(flags, "-race") // the soak test runs the race detector on the binary too
 	}
-	binary, err = testproc.Build(dir, ".", program, flags...)
+	binary, err = testproc.Build(dir, "github.com/twelvelabs-community/twelvelabs_exporter", "twelvelabs_exporter", flags...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "building the exporter:", err)
 		os.Exit(1)
@@ -65,8 +59,6 @@ func startExporter(t *testing.T, env []string, args ...string) *exporterProcess 
 	return &exporterProcess{Process: p, addr: addr}
 }
 
-func freeAddr(t *testing.T) string { return testproc.FreeAddr(t) }
-
 func get(t *testing.T, url string, header map[string]string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
@@ -80,76 +72,6 @@ func get(t *testing.T, url string, header map[string]string) (int, string) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body)
-}
-
-func parseMetrics(t *testing.T, text string) map[string]*dto.MetricFamily {
-	t.Helper()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	mfs, err := p.TextToMetricFamilies(strings.NewReader(text))
-	if err != nil {
-		t.Fatalf("parsing the exposition: %v", err)
-	}
-	return mfs
-}
-
-// value finds the sample of a family with exactly these labels.
-func value(mfs map[string]*dto.MetricFamily, name string, labels map[string]string) (float64, bool) {
-	mf := mfs[name]
-	if mf == nil {
-		return 0, false
-	}
-next:
-	for _, m := range mf.GetMetric() {
-		if len(m.GetLabel()) != len(labels) {
-			continue
-		}
-		for _, lp := range m.GetLabel() {
-			if labels[lp.GetName()] != lp.GetValue() {
-				continue next
-			}
-		}
-		switch {
-		case m.Gauge != nil:
-			return m.Gauge.GetValue(), true
-		case m.Counter != nil:
-			return m.Counter.GetValue(), true
-		}
-	}
-	return 0, false
-}
-
-type groupWant struct {
-	tasks         int
-	video, audio  int64
-	oldestMicros  int64
-	hasOldestTask bool
-}
-
-// want aggregates simulator tasks the plain way.
-func want(tasks []simulator.Task, api string) map[client.GroupKey]*groupWant {
-	out := map[client.GroupKey]*groupWant{}
-	for _, tk := range tasks {
-		k := client.GroupKey{Model: tk.Model, Status: tk.Status}
-		if k.Model == "" {
-			k.Model = "unknown"
-		}
-		g := out[k]
-		if g == nil {
-			g = &groupWant{}
-			out[k] = g
-		}
-		g.tasks++
-		if tk.VideoSeconds >= 0 {
-			g.video += client.Nanos(tk.VideoSeconds)
-		}
-		if tk.AudioSeconds >= 0 && api == "v2" {
-			g.audio += client.Nanos(tk.AudioSeconds)
-		}
-		if us := tk.Created.UnixMicro(); !g.hasOldestTask || us < g.oldestMicros {
-			g.oldestMicros, g.hasOldestTask = us, true
-		}
-	}
-	return out
 }
 
 // The acceptance test: 1,237 tasks over both APIs, exact counts,
@@ -173,44 +95,36 @@ func TestBinaryExportsExactCountsWithMinimalRequests(t *testing.T) {
 		if code != 200 {
 			t.Fatalf("scrape %d: HTTP %d", scrape, code)
 		}
-		mfs := parseMetrics(t, body)
+		mfs := testproc.ParseMetrics(t, body)
 		for api, n := range sizes {
 			if got := sim.Requests(api); got != int64(scrape*((n+49)/50)) {
 				t.Errorf("scrape %d: %s saw %d requests in all, want %d per scrape", scrape, api, got, (n+49)/50)
 			}
-			if up, _ := value(mfs, "twelvelabs_up", map[string]string{"api": api}); up != 1 {
+			if up, _ := testproc.Value(mfs, "twelvelabs_up", map[string]string{"api": api}); up != 1 {
 				t.Errorf("twelvelabs_up{api=%q} = %v", api, up)
 			}
-			if pages, _ := value(mfs, "twelvelabs_exporter_scrape_pages", map[string]string{"api": api}); pages != float64((n+49)/50) {
+			if pages, _ := testproc.Value(mfs, "twelvelabs_exporter_scrape_pages", map[string]string{"api": api}); pages != float64((n+49)/50) {
 				t.Errorf("scrape_pages{api=%q} = %v", api, pages)
 			}
 			total := 0.0
-			for k, g := range want(tasks[api], api) {
+			for k, g := range simulator.Aggregate(tasks[api], api, time.Time{}, time.Time{}, time.Now()) {
 				l := map[string]string{"api": api, "model_name": k.Model, "status": k.Status}
 				check := func(name string, w float64) {
-					if got, ok := value(mfs, name, l); !ok || got != w {
+					if got, ok := testproc.Value(mfs, name, l); !ok || got != w {
 						t.Errorf("%s%v = %v (present %v), want %v", name, l, got, ok, w)
 					}
 				}
-				check("twelvelabs_embed_tasks", float64(g.tasks))
-				check("twelvelabs_embed_tasks_video_duration_seconds", float64(g.video)/1e9)
-				check("twelvelabs_embed_tasks_audio_duration_seconds", float64(g.audio)/1e9)
-				check("twelvelabs_embed_tasks_oldest_created_timestamp_seconds", float64(g.oldestMicros)/1e6)
-				total += float64(g.tasks)
+				check("twelvelabs_embed_tasks", float64(g.Tasks))
+				check("twelvelabs_embed_tasks_video_duration_seconds", float64(g.VideoNanos)/1e9)
+				check("twelvelabs_embed_tasks_audio_duration_seconds", float64(g.AudioNanos)/1e9)
+				check("twelvelabs_embed_tasks_oldest_created_timestamp_seconds", float64(g.Oldest.UnixMicro())/1e6)
+				total += float64(g.Tasks)
 			}
-			var sum float64
-			for _, m := range mfs["twelvelabs_embed_tasks"].GetMetric() {
-				for _, lp := range m.GetLabel() {
-					if lp.GetName() == "api" && lp.GetValue() == api {
-						sum += m.GetGauge().GetValue()
-					}
-				}
-			}
-			if sum != float64(n) || total != float64(n) {
+			if sum := testproc.Sum(mfs, "twelvelabs_embed_tasks", "api", api); sum != float64(n) || total != float64(n) {
 				t.Errorf("%s: exported %v tasks in all, want %d", api, sum, n)
 			}
 		}
-		if _, ok := value(mfs, "twelvelabs_exporter_build_info", nil); !ok && mfs["twelvelabs_exporter_build_info"] == nil {
+		if _, ok := testproc.Value(mfs, "twelvelabs_exporter_build_info", nil); !ok && mfs["twelvelabs_exporter_build_info"] == nil {
 			t.Error("twelvelabs_exporter_build_info missing")
 		}
 		for _, name := range []string{"go_goroutines", "process_cpu_seconds_total"} {
@@ -236,14 +150,14 @@ func TestBinaryWithRevokedKeyKeepsServing(t *testing.T) {
 	p := startExporter(t, nil, "--twelvelabs.url="+srv.URL+simulator.BasePath, "--twelvelabs.api-key-file="+keyFile, "--twelvelabs.embed-api=v1")
 
 	code, body := get(t, "http://"+p.addr+"/metrics", nil)
-	mfs := parseMetrics(t, body)
-	if up, ok := value(mfs, "twelvelabs_up", map[string]string{"api": "v1"}); code != 200 || !ok || up != 0 {
+	mfs := testproc.ParseMetrics(t, body)
+	if up, ok := testproc.Value(mfs, "twelvelabs_up", map[string]string{"api": "v1"}); code != 200 || !ok || up != 0 {
 		t.Fatalf("HTTP %d, twelvelabs_up %v (present %v); want 200 and 0", code, up, ok)
 	}
 	if mfs["twelvelabs_embed_tasks"] != nil || mfs["twelvelabs_up"].GetMetric()[0].GetLabel()[0].GetValue() != "v1" || len(mfs["twelvelabs_up"].GetMetric()) != 1 {
 		t.Error("a failed listing must export no task metrics, and only the configured API")
 	}
-	if n, _ := value(mfs, "twelvelabs_exporter_api_requests_total", map[string]string{"api": "v1", "code": "401"}); n != 1 {
+	if n, _ := testproc.Value(mfs, "twelvelabs_exporter_api_requests_total", map[string]string{"api": "v1", "code": "401"}); n != 1 {
 		t.Errorf("401 requests counted %v, want 1 (never retried)", n)
 	}
 	// Rotate the key in place: the next scrape uses it without a restart.
@@ -251,11 +165,11 @@ func TestBinaryWithRevokedKeyKeepsServing(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, body = get(t, "http://"+p.addr+"/metrics", nil)
-	mfs = parseMetrics(t, body)
-	if up, _ := value(mfs, "twelvelabs_up", map[string]string{"api": "v1"}); up != 1 {
+	mfs = testproc.ParseMetrics(t, body)
+	if up, _ := testproc.Value(mfs, "twelvelabs_up", map[string]string{"api": "v1"}); up != 1 {
 		t.Errorf("after rotating the key file: twelvelabs_up %v, want 1", up)
 	}
-	if n, _ := value(mfs, "twelvelabs_embed_tasks", map[string]string{"api": "v1", "model_name": "marengo3.0", "status": "ready"}); n == 0 {
+	if n, _ := testproc.Value(mfs, "twelvelabs_embed_tasks", map[string]string{"api": "v1", "model_name": "marengo3.0", "status": "ready"}); n == 0 {
 		t.Error("after rotating the key file: no tasks exported")
 	}
 	logs := p.logs()
@@ -316,14 +230,17 @@ func TestStartupErrorsSayWhatToFix(t *testing.T) {
 		{"unknown flag", []string{"TWELVELABS_API_KEY=" + simKey}, []string{"--twelvelabs.key=x"}, "unknown long flag '--twelvelabs.key'"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cmd := exec.Command(binary, append([]string{"--web.listen-address=" + freeAddr(t)}, tc.args...)...)
+			// Bounded: a wrongly accepted setting would start a server.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, binary, append([]string{"--web.listen-address=" + testproc.FreeAddr(t)}, tc.args...)...)
 			cmd.Env = tc.env
 			out, err := cmd.CombinedOutput()
 			if err == nil {
 				t.Fatalf("started; want a failure saying %q", tc.want)
 			}
 			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-			if len(lines) != 1 || !strings.Contains(lines[0], tc.want) || !strings.HasPrefix(lines[0], program+": error: ") {
+			if len(lines) != 1 || !strings.Contains(lines[0], tc.want) || !strings.HasPrefix(lines[0], "twelvelabs_exporter: error: ") {
 				t.Errorf("output %q: want one line saying %q", out, tc.want)
 			}
 			if strings.Contains(string(out), simKey) {
@@ -339,9 +256,9 @@ func TestAlternativeKeyVariable(t *testing.T) {
 	defer srv.Close()
 	p := startExporter(t, []string{"TWELVE_LABS_API_KEY=" + simKey}, "--twelvelabs.url="+srv.URL+simulator.BasePath)
 	_, body := get(t, "http://"+p.addr+"/metrics", nil)
-	mfs := parseMetrics(t, body)
+	mfs := testproc.ParseMetrics(t, body)
 	for _, api := range []string{"v1", "v2"} {
-		if up, _ := value(mfs, "twelvelabs_up", map[string]string{"api": api}); up != 1 {
+		if up, _ := testproc.Value(mfs, "twelvelabs_up", map[string]string{"api": api}); up != 1 {
 			t.Errorf("with $TWELVE_LABS_API_KEY: twelvelabs_up{api=%q} = %v", api, up)
 		}
 	}
@@ -350,27 +267,5 @@ func TestAlternativeKeyVariable(t *testing.T) {
 		if strings.Contains(sc.Text(), "Starting") && !strings.Contains(sc.Text(), "api_key_from=$TWELVE_LABS_API_KEY") {
 			t.Errorf("start-up line should name the key's source: %s", sc.Text())
 		}
-	}
-}
-
-func TestScrapeTimeout(t *testing.T) {
-	for _, tc := range []struct {
-		header string
-		want   time.Duration
-	}{
-		{"", 10 * time.Second},
-		{"junk", 10 * time.Second},
-		{"-3", 10 * time.Second},
-		{"NaN", 10 * time.Second},
-		{"4", 3500 * time.Millisecond},
-		{"30", 10 * time.Second},
-		{"0.3", 300 * time.Millisecond},
-	} {
-		if got := scrapeTimeout(tc.header, 10*time.Second, 500*time.Millisecond); got != tc.want {
-			t.Errorf("header %q: %v, want %v", tc.header, got, tc.want)
-		}
-	}
-	if math.IsNaN(0) {
-		t.Skip()
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"crypto/ecdsa"
@@ -127,29 +127,5 @@ func TestTLSAndBasicAuth(t *testing.T) {
 	}
 	if strings.Contains(p.Logs(), simKey) || strings.Contains(p.Logs(), "s3cret-pass") {
 		t.Error("a secret reached the log")
-	}
-}
-
-func TestNoProfilingEndpoints(t *testing.T) {
-	sim := simulator.New(simKey)
-	h := testHandler(t, sim)
-	for _, path := range []string{"/debug/pprof/", "/debug/pprof/heap", "/debug/vars"} {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
-		if rec.Code != http.StatusNotFound {
-			t.Errorf("%s: HTTP %d, want 404", path, rec.Code)
-		}
-	}
-}
-
-func TestServerTimeouts(t *testing.T) {
-	_, cfg := newApp()
-	cfg.timeout = time.Minute
-	s := newServer(cfg, http.NotFoundHandler())
-	if s.ReadHeaderTimeout <= 0 || s.ReadTimeout <= 0 || s.IdleTimeout <= 0 || s.MaxHeaderBytes <= 0 {
-		t.Errorf("server limits %v %v %v %d: want all set", s.ReadHeaderTimeout, s.ReadTimeout, s.IdleTimeout, s.MaxHeaderBytes)
-	}
-	if s.WriteTimeout <= cfg.timeout {
-		t.Errorf("write timeout %v must exceed the listing timeout %v, or slow answers are cut", s.WriteTimeout, cfg.timeout)
 	}
 }

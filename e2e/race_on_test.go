@@ -1,6 +1,6 @@
 //go:build race
 
-package main
+package e2e
 
 // raceEnabled: the tests run with -race, so the binaries they build do too.
 const raceEnabled = true

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"net/http/httptest"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twelvelabs-community/twelvelabs_exporter/internal/testproc"
 	"github.com/twelvelabs-community/twelvelabs_exporter/simulator"
 )
 
@@ -40,10 +41,10 @@ func TestSoak(t *testing.T) {
 	}
 	type sample struct{ goroutines, fds, heap float64 }
 	read := func(body string) sample {
-		mfs := parseMetrics(t, body)
-		g, _ := value(mfs, "go_goroutines", nil)
-		f, _ := value(mfs, "process_open_fds", nil)
-		h, _ := value(mfs, "go_memstats_heap_inuse_bytes", nil)
+		mfs := testproc.ParseMetrics(t, body)
+		g, _ := testproc.Value(mfs, "go_goroutines", nil)
+		f, _ := testproc.Value(mfs, "process_open_fds", nil)
+		h, _ := testproc.Value(mfs, "go_memstats_heap_inuse_bytes", nil)
 		return sample{g, f, h}
 	}
 	var base, last sample
