@@ -98,6 +98,10 @@ type faultRow struct {
 	logHas    string
 	scrapeMax time.Duration
 	tasks     int    // when up: tasks exported for v1 (0: as the simulator has)
+	noTasks   bool   // when up: an empty listing
+	reason    string // when not up: the reason counted for v1
+	// malformed: twelvelabs_exporter_malformed_fields_total for v1, by field
+	malformed map[string]float64
 	timeout   string // X-Prometheus-Scrape-Timeout-Seconds; 2.5 when empty
 }
 
@@ -107,20 +111,20 @@ func TestFaultMatrix(t *testing.T) {
 	rows := []faultRow{
 		{name: "401 invalid key", fault: func(*faultAPI) faultFunc {
 			return always(401, nil, `{"code":"api_key_invalid","message":"API Key is either invalid or expired.","docs_url":"https://x"}`)
-		}, up: 0, codes: map[string]float64{"401": 1}, logHas: "HTTP 401 api_key_invalid: API Key is either invalid or expired."},
+		}, up: 0, reason: "key_rejected", codes: map[string]float64{"401": 1}, logHas: "HTTP 401 api_key_invalid: API Key is either invalid or expired."},
 		{name: "403 nested shape", fault: func(*faultAPI) faultFunc {
 			return always(403, nil, `{"error":{"code":"api_not_allowed","message":"Not allowed on this plan."}}`)
-		}, up: 0, codes: map[string]float64{"403": 1}, logHas: "HTTP 403 api_not_allowed: Not allowed on this plan."},
+		}, up: 0, reason: "not_allowed", codes: map[string]float64{"403": 1}, logHas: "HTTP 403 api_not_allowed: Not allowed on this plan."},
 		{name: "400 flat shape", fault: func(*faultAPI) faultFunc {
 			return always(400, nil, `{"code":"parameter_invalid","message":"page_limit is invalid"}`)
-		}, up: 0, codes: map[string]float64{"400": 1}, logHas: "HTTP 400 parameter_invalid: page_limit is invalid"},
+		}, up: 0, reason: "bad_request", codes: map[string]float64{"400": 1}, logHas: "HTTP 400 parameter_invalid: page_limit is invalid"},
 		{name: "400 nested shape", fault: func(*faultAPI) faultFunc {
 			return always(400, nil, `{"error":{"code":"parameter_unknown","message":"unknown parameter x"}}`)
-		}, up: 0, codes: map[string]float64{"400": 1}, logHas: "HTTP 400 parameter_unknown: unknown parameter x"},
+		}, up: 0, reason: "bad_request", codes: map[string]float64{"400": 1}, logHas: "HTTP 400 parameter_unknown: unknown parameter x"},
 		{name: "400 HTML body", fault: func(*faultAPI) faultFunc {
 			return always(400, map[string]string{"Content-Type": "text/html"}, "<html><body><h1>400 Bad Request</h1></body></html>")
-		}, up: 0, codes: map[string]float64{"400": 1}, logHas: "HTTP 400: non-JSON body: 400 Bad Request"},
-		{name: "404 wrong base URL", basePath: "/v1.2", up: 0, codes: map[string]float64{"404": 1},
+		}, up: 0, reason: "bad_request", codes: map[string]float64{"400": 1}, logHas: "HTTP 400: non-JSON body: 400 Bad Request"},
+		{name: "404 wrong base URL", basePath: "/v1.2", up: 0, reason: "bad_request", codes: map[string]float64{"404": 1},
 			logHas: "check --twelvelabs.url"},
 		{name: "429 Retry-After seconds, then healthy", fault: func(*faultAPI) faultFunc {
 			return firstN(1, 429, map[string]string{"Retry-After": "1"}, `{"code":"too_many_requests","message":"slow down"}`)
@@ -135,7 +139,7 @@ func TestFaultMatrix(t *testing.T) {
 		}, up: 1, codes: map[string]float64{"429": 1, "200": 3}},
 		{name: "429 Retry-After past the deadline", fault: func(*faultAPI) faultFunc {
 			return always(429, map[string]string{"Retry-After": "3600"}, `{"code":"too_many_requests","message":"slow down"}`)
-		}, up: 0, codes: map[string]float64{"429": 1}, logHas: "would pass the listing's deadline", scrapeMax: 1500 * time.Millisecond},
+		}, up: 0, reason: "rate_limited", codes: map[string]float64{"429": 1}, logHas: "would pass the listing's deadline", scrapeMax: 1500 * time.Millisecond},
 		{name: "500 then healthy", fault: func(*faultAPI) faultFunc {
 			return firstN(1, 500, nil, `{"error":{"code":"internal_error","message":"oops"}}`)
 		}, up: 1, codes: map[string]float64{"500": 1, "200": 3}},
@@ -144,28 +148,31 @@ func TestFaultMatrix(t *testing.T) {
 		}, up: 1, codes: map[string]float64{"502": 2, "200": 3}},
 		{name: "503 persistently", fault: func(*faultAPI) faultFunc {
 			return always(503, nil, "")
-		}, up: 0, codes: map[string]float64{"503": 3}, logHas: "HTTP 503: empty body (Service Unavailable)"},
+		}, up: 0, reason: "server_error", codes: map[string]float64{"503": 3}, logHas: "HTTP 503: empty body (Service Unavailable)"},
 		{name: "malformed JSON", fault: func(*faultAPI) faultFunc {
 			return always(200, nil, `{"data":[{"_id":"x","status":}]`)
-		}, up: 0, codes: map[string]float64{"200": 1}, logHas: "malformed page"},
+		}, up: 0, reason: "malformed", codes: map[string]float64{"200": 1}, logHas: "malformed page"},
 		{name: "truncated body", fault: func(*faultAPI) faultFunc {
 			return always(200, map[string]string{"Content-Length": "5000"}, `{"data":[{"_id":"x"`)
-		}, up: 0, codes: map[string]float64{"200": 3}, logHas: "unexpected EOF"},
-		{name: "duration as a string", fault: func(f *faultAPI) faultFunc {
+		}, up: 0, reason: "transport", codes: map[string]float64{"200": 3}, logHas: "unexpected EOF"},
+		{name: "a duration that is not a number counts the task, not the field", fault: func(f *faultAPI) faultFunc {
 			return rewrite(f.sim, func(_ *http.Request, _ int, b []byte) []byte {
-				return bytes.Replace(b, []byte(`"duration":`), []byte(`"duration":"1"`+`,"x":`), 1)
+				return bytes.Replace(b, []byte(`"duration":`), []byte(`"duration":"n/a"`+`,"x":`), 1)
 			})
-		}, up: 0, codes: map[string]float64{"200": 1}, logHas: "video_embedding.metadata.duration is string"},
-		{name: "page_info missing", fault: func(*faultAPI) faultFunc {
+		}, up: 1, codes: map[string]float64{"200": 3}, malformed: map[string]float64{"video_embedding.metadata.duration": 3}},
+		{name: "page_info missing on an empty list", fault: func(*faultAPI) faultFunc {
 			return always(200, nil, `{"data":[]}`)
-		}, up: 0, codes: map[string]float64{"200": 1}, logHas: "page_info missing"},
+		}, up: 1, codes: map[string]float64{"200": 1}, noTasks: true},
+		{name: "an account without tasks answers null", fault: func(*faultAPI) faultFunc {
+			return always(200, nil, `{"data":null,"page_info":null}`)
+		}, up: 1, codes: map[string]float64{"200": 1}, noTasks: true},
 		{name: "body larger than the limit", fault: func(*faultAPI) faultFunc {
 			return always(200, nil, `{"data":[],"pad":"`+strings.Repeat("x", client.DefaultMaxBodyBytes+10)+`"}`)
-		}, up: 0, codes: map[string]float64{"200": 1}, logHas: "exceeds the size limit",
+		}, up: 0, reason: "too_large", codes: map[string]float64{"200": 1}, logHas: "exceeds the size limit",
 			timeout: "20"}, // 16 MiB a page, read under -race on a busy machine
 		{name: "total_page absurd", fault: func(*faultAPI) faultFunc {
 			return always(200, nil, `{"data":[{"_id":"a","status":"ready"}],"page_info":{"limit_per_page":50,"page":1,"total_page":999999999,"total_results":1}}`)
-		}, up: 0, codes: map[string]float64{"200": 1}, logHas: "more than the cap"},
+		}, up: 0, reason: "too_large", codes: map[string]float64{"200": 1}, logHas: "more than the cap"},
 		{name: "total_page understated, total_results right", fault: func(f *faultAPI) faultFunc {
 			return rewrite(f.sim, func(_ *http.Request, _ int, b []byte) []byte {
 				return bytes.Replace(b, []byte(`"total_page":3`), []byte(`"total_page":1`), 1)
@@ -178,7 +185,7 @@ func TestFaultMatrix(t *testing.T) {
 				}
 				return b
 			})
-		}, up: 1, codes: map[string]float64{"200": 3}, tasks: 100},
+		}, up: 0, reason: "malformed", logHas: "inconsistent paging"}, // an empty page with an unchanged total is not the end
 		{name: "duplicate _ids across pages", fault: func(f *faultAPI) faultFunc {
 			return rewrite(f.sim, func(r *http.Request, page int, b []byte) []byte {
 				if page == 2 { // page 2 repeats page 1
@@ -213,10 +220,10 @@ func TestFaultMatrix(t *testing.T) {
 			return func(w http.ResponseWriter, r *http.Request, _ int) bool {
 				return strings.HasSuffix(r.URL.Path, "/embed/tasks") && reply(w, 503, nil, `{"code":"unavailable","message":"down"}`)
 			}
-		}, up: 0, codes: map[string]float64{"503": 3}, logHas: "HTTP 503 unavailable: down"},
+		}, up: 0, reason: "server_error", codes: map[string]float64{"503": 3}, logHas: "HTTP 503 unavailable: down"},
 		{name: "hang: never answers", fault: func(*faultAPI) faultFunc {
 			return func(w http.ResponseWriter, r *http.Request, _ int) bool { <-r.Context().Done(); return true }
-		}, args: []string{"--twelvelabs.request-timeout=300ms", "--twelvelabs.retries=1"}, up: 0, scrapeMax: 2300 * time.Millisecond}, // the scrape's deadline is 2 s
+		}, args: []string{"--twelvelabs.request-timeout=300ms", "--twelvelabs.retries=1"}, up: 0, reason: "timeout", scrapeMax: 2300 * time.Millisecond}, // the scrape's deadline is 2 s
 		{name: "stall: headers, then nothing", fault: func(*faultAPI) faultFunc {
 			return func(w http.ResponseWriter, r *http.Request, _ int) bool {
 				w.WriteHeader(http.StatusOK)
@@ -225,7 +232,7 @@ func TestFaultMatrix(t *testing.T) {
 				<-r.Context().Done()
 				return true
 			}
-		}, args: []string{"--twelvelabs.request-timeout=300ms", "--twelvelabs.retries=1"}, up: 0, scrapeMax: 2300 * time.Millisecond}, // the scrape's deadline is 2 s
+		}, args: []string{"--twelvelabs.request-timeout=300ms", "--twelvelabs.retries=1"}, up: 0, reason: "timeout", scrapeMax: 2300 * time.Millisecond}, // the scrape's deadline is 2 s
 	}
 
 	keyFile := filepath.Join(t.TempDir(), "api-key")
@@ -277,7 +284,7 @@ func TestFaultMatrix(t *testing.T) {
 				}
 			}
 			wantTasks := row.tasks
-			if wantTasks == 0 {
+			if wantTasks == 0 && !row.noTasks {
 				wantTasks = n
 			}
 			for _, a := range apisWithFault {
@@ -291,6 +298,16 @@ func TestFaultMatrix(t *testing.T) {
 					t.Errorf("%s: %v tasks exported by a failed listing, want none", a, tasks)
 				case row.up == 1 && tasks != float64(wantTasks):
 					t.Errorf("%s: %v tasks exported, want %d", a, tasks, wantTasks)
+				}
+			}
+			if row.reason != "" {
+				if got, _ := testproc.Value(mfs, "twelvelabs_exporter_listing_failures_total", map[string]string{"api": "v1", "reason": row.reason}); got != 1 {
+					t.Errorf("listing_failures_total{api=v1,reason=%s} = %v, want 1", row.reason, got)
+				}
+			}
+			for f, want := range row.malformed {
+				if got, _ := testproc.Value(mfs, "twelvelabs_exporter_malformed_fields_total", map[string]string{"api": "v1", "field": f}); got != want {
+					t.Errorf("malformed_fields_total{api=v1,field=%s} = %v, want %v", f, got, want)
 				}
 			}
 			for c, want := range row.codes {

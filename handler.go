@@ -119,6 +119,10 @@ func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	promhttp.HandlerFor(prometheus.Gatherers{h.base, reg}, promhttp.HandlerOpts{
 		ErrorLog:      slog.NewLogLogger(h.logger.Handler(), slog.LevelError),
 		ErrorHandling: promhttp.ContinueOnError,
+		// OpenMetrics when asked for, with the counters' created
+		// timestamps, so that Prometheus sees when each counter started.
+		EnableOpenMetrics:                   true,
+		EnableOpenMetricsTextCreatedSamples: true,
 	}).ServeHTTP(w, r)
 }
 

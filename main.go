@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -24,6 +25,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/twelvelabs-community/twelvelabs_exporter/client"
+	"github.com/twelvelabs-community/twelvelabs_exporter/collector"
 )
 
 const (
@@ -51,6 +53,7 @@ type config struct {
 	lookback      time.Duration
 	telemetryPath string
 	maxRequests   int
+	maxModels     int
 	web           *web.FlagConfig
 	log           promslog.Config
 }
@@ -80,6 +83,8 @@ func newApp() (*kingpin.Application, *config) {
 		Default(fmt.Sprint(client.DefaultRetries)).IntVar(&c.retries)
 	app.Flag("twelvelabs.cache-ttl", "Serve the last successful listing for this long instead of listing on every scrape; 0 turns the cache off.").
 		Default("0s").DurationVar(&c.cacheTTL)
+	app.Flag("twelvelabs.max-models", "Most distinct model_name values exported per API; tasks of further models are exported as model_name=\"other\".").
+		Default(fmt.Sprint(collector.DefaultMaxModels)).IntVar(&c.maxModels)
 	app.Flag("twelvelabs.lookback", "How far back to list tasks (started_at); the API keeps tasks for 7 days.").
 		Default("168h").DurationVar(&c.lookback)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").
@@ -119,6 +124,8 @@ func (c *config) validate() error {
 		return fmt.Errorf("--web.telemetry-path=%q: want a path starting with /", c.telemetryPath)
 	case c.maxRequests < 0:
 		return fmt.Errorf("--web.max-requests=%d: want zero or more", c.maxRequests)
+	case c.maxModels < 1:
+		return fmt.Errorf("--twelvelabs.max-models=%d: want at least 1", c.maxModels)
 	}
 	_, err := c.embedAPIs()
 	return err
@@ -144,9 +151,17 @@ func (c *config) embedAPIs() ([]client.API, error) {
 
 // keySource finds the API key: the key file when given, else the
 // environment. The description names where the key came from, never the key.
-func (c *config) keySource(lookupEnv func(string) (string, bool)) (src client.KeySource, from string, err error) {
+// A key file's later failures and rotations are logged: the last good key
+// stays in use meanwhile.
+func (c *config) keySource(lookupEnv func(string) (string, bool), logger *slog.Logger) (src client.KeySource, from string, err error) {
 	if c.keyFile != "" {
-		fk, err := client.NewFileKey(c.keyFile)
+		fk, err := client.NewFileKey(c.keyFile, func(err error) {
+			if errors.Is(err, client.ErrKeyChanged) {
+				logger.Info("API key file changed; the new key is in use", "file", c.keyFile)
+				return
+			}
+			logger.Error("API key file unusable", "err", err, "hint", "fix the file; the exporter reads it again on every request")
+		})
 		if err != nil {
 			return nil, "", fmt.Errorf("--twelvelabs.api-key-file: %w", err)
 		}
@@ -154,10 +169,11 @@ func (c *config) keySource(lookupEnv func(string) (string, bool)) (src client.Ke
 	}
 	for _, name := range keyEnvVars {
 		if v, ok := lookupEnv(name); ok {
-			if k := strings.TrimSpace(v); k != "" {
-				return client.StaticKey(k), "$" + name, nil
+			k, err := client.CheckKey([]byte(v))
+			if err != nil {
+				return nil, "", fmt.Errorf("$%s %w: set it to your TwelveLabs API key", name, err)
 			}
-			return nil, "", fmt.Errorf("$%s is empty: set it to your TwelveLabs API key", name)
+			return client.StaticKey(k), "$" + name, nil
 		}
 	}
 	return nil, "", fmt.Errorf("no TwelveLabs API key: set $%s or --twelvelabs.api-key-file", keyEnvVars[0])
@@ -201,18 +217,33 @@ func run(args []string, stderr io.Writer) int {
 	logger.Info("Starting "+program, "version", version.Info(), "api_url", svc.cfg.apiURL, "embed_apis", strings.Join(svc.cfg.apis, ","), "api_key_from", svc.keyFrom)
 	logger.Info("Build context", "build_context", version.BuildContext())
 
+	// Scrapes run under base: stopping cancels it, so that a scrape
+	// waiting on a slow API answers at once (with the newest complete
+	// listing, or twelvelabs_up 0) instead of holding the shutdown.
+	base, cancelScrapes := context.WithCancel(context.Background())
+	defer cancelScrapes()
 	srv := newServer(svc.cfg, svc.handler)
+	srv.BaseContext = func(net.Listener) context.Context { return base }
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	served := make(chan error, 1)
 	go func() { served <- web.ListenAndServe(srv, svc.cfg.web, logger) }()
-	select {
-	case err := <-served:
-		logger.Error("Server stopped", "err", err)
-		return 1
-	case <-ctx.Done():
+	for waiting := true; waiting; {
+		select {
+		case err := <-served:
+			logger.Error("Server stopped", "err", err)
+			return 1
+		case <-hup:
+			reloadKey(svc, logger)
+		case <-ctx.Done():
+			waiting = false
+		}
 	}
-	logger.Info("Shutting down: finishing scrapes in flight")
+	logger.Info("Shutting down: ending scrapes in flight")
+	cancelScrapes()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
@@ -224,6 +255,22 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// reloadKey answers SIGHUP: the key file is read again (as it is on every
+// request anyway), and the log says what came of it.
+func reloadKey(svc *service, logger *slog.Logger) {
+	fk, ok := svc.keys.(*client.FileKey)
+	if !ok {
+		logger.Info("SIGHUP: nothing to reload; the key comes from the environment", "api_key_from", svc.keyFrom)
+		return
+	}
+	switch _, changed, err := fk.Reload(); {
+	case err != nil:
+		logger.Error("SIGHUP: API key file not reloaded; the last good key stays in use", "err", err)
+	default:
+		logger.Info("SIGHUP: API key file reloaded", "file", svc.cfg.keyFile, "changed", changed)
+	}
 }
 
 // newServer sets the server's timeouts: slow or idle clients must not hold

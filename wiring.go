@@ -17,6 +17,7 @@ import (
 type service struct {
 	cfg     *config
 	logger  *slog.Logger
+	keys    client.KeySource
 	keyFrom string // where the key came from, for the start-up log line
 	handler http.Handler
 }
@@ -43,7 +44,7 @@ func wire(args []string, lookupEnv func(string) (string, bool), logOut io.Writer
 		return nil, err
 	}
 	logger := newLogger(cfg, logOut)
-	keys, keyFrom, err := cfg.keySource(lookupEnv)
+	keys, keyFrom, err := cfg.keySource(lookupEnv, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +56,7 @@ func wire(args []string, lookupEnv func(string) (string, bool), logOut io.Writer
 	if err != nil {
 		return nil, err
 	}
-	return &service{cfg: cfg, logger: logger, keyFrom: keyFrom, handler: handler}, nil
+	return &service{cfg: cfg, logger: logger, keys: keys, keyFrom: keyFrom, handler: handler}, nil
 }
 
 // newExporter builds one account's client and collector.
@@ -68,7 +69,7 @@ func newExporter(cfg *config, keys client.KeySource, logger *slog.Logger) (*coll
 	// Keep a connection for every page request in flight, for both APIs,
 	// so that each listing reuses connections instead of opening new ones.
 	transport.MaxIdleConnsPerHost = 2 * cfg.concurrency
-	requests := collector.NewRequests()
+	traffic := collector.NewTraffic()
 	c, err := client.New(client.Config{
 		BaseURL:        cfg.apiURL,
 		Key:            keys,
@@ -78,7 +79,8 @@ func newExporter(cfg *config, keys client.KeySource, logger *slog.Logger) (*coll
 		MaxPages:       cfg.maxPages,
 		Retries:        cfg.retries,
 		RequestTimeout: cfg.reqTimeout,
-		OnResponse:     requests.Observe,
+		OnResponse:     traffic.Observe,
+		OnRateLimit:    traffic.ObserveRateLimit,
 	})
 	var ce *client.ConfigError
 	if errors.As(err, &ce) && clientFlags[ce.Field] != "" {
@@ -92,7 +94,8 @@ func newExporter(cfg *config, keys client.KeySource, logger *slog.Logger) (*coll
 		Lookback:       cfg.lookback,
 		CacheTTL:       cfg.cacheTTL,
 		ListingTimeout: cfg.timeout,
-		Requests:       requests,
+		MaxModels:      cfg.maxModels,
+		Traffic:        traffic,
 		Hint:           hint,
 		Logger:         logger,
 	}), nil

@@ -61,12 +61,14 @@ func BenchmarkDecodeAggregate(b *testing.B) {
 		pages  [][]byte
 		decode func([]byte) (*page, error)
 	}{
-		{"stream", pages, func(raw []byte) (*page, error) { return dec.decode(bytes.NewReader(raw), DefaultMaxBodyBytes) }},
+		{"stream", pages, func(raw []byte) (*page, error) {
+			return dec.decode(bytes.NewReader(raw), DefaultMaxBodyBytes, MaxPageLimit)
+		}},
 		{"encoding-json", pages, func(raw []byte) (*page, error) {
 			return referenceDecodePage(bytes.NewReader(raw), DefaultMaxBodyBytes, seed)
 		}},
 		{"stream-with-segments", segPages, func(raw []byte) (*page, error) {
-			return dec.decode(bytes.NewReader(raw), DefaultMaxBodyBytes)
+			return dec.decode(bytes.NewReader(raw), DefaultMaxBodyBytes, MaxPageLimit)
 		}},
 	} {
 		pages := tc.pages
@@ -86,7 +88,7 @@ func BenchmarkDecodeAggregate(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					seen.addPage(l, p.tasks)
+					seen.addPage(l, p.tasks, Query{})
 				}
 				if l.Tasks != n {
 					b.Fatalf("%d tasks, want %d", l.Tasks, n)

@@ -35,6 +35,16 @@ const (
 	DefaultRequestTimeout = 30 * time.Second
 	// maxErrorBody bounds what is read of an error response.
 	maxErrorBody = 64 << 10
+	// maxDrain bounds what is read of a page after the decoder's last
+	// token, so that the connection can serve the next page (over TLS, a
+	// handshake saved per page).
+	maxDrain = 64 << 10
+	// maxRedirects bounds the same-host redirects followed.
+	maxRedirects = 3
+	// minRateLimitWait is the least a 429 without Retry-After or
+	// X-Ratelimit-Reset waits: the limit is the organisation's, and two
+	// quick retries only spend more of it.
+	minRateLimitWait = time.Second
 )
 
 // Config sets up a Client. Zero values take the defaults above, but for
@@ -69,6 +79,9 @@ type Config struct {
 	// OnResponse, when set, is told of every HTTP attempt: the status code,
 	// or "error" when no response came.
 	OnResponse func(api API, code string)
+	// OnRateLimit, when set, is told of the rate-limit headers of every
+	// answer that carries them.
+	OnRateLimit func(api API, rl RateLimit)
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }
@@ -78,7 +91,16 @@ var (
 	errTooManyPages = errors.New("too many pages")
 	// errRequestTimeout: one HTTP attempt ran out of Config.RequestTimeout.
 	errRequestTimeout = errors.New("no answer within the request timeout")
+	// errInconsistentPaging: pages contradict each other.
+	errInconsistentPaging = fmt.Errorf("%w: inconsistent paging", errMalformed)
+	// errRedirectRefused: a redirect the key must not follow.
+	errRedirectRefused = errors.New("redirect refused")
 )
+
+// maxPooledBody: a decoder that read a body larger than this may hold a
+// buffer as large, and is dropped rather than pooled. Real pages are tens
+// of KiB.
+const maxPooledBody = 1 << 20
 
 // Client lists embedding tasks. It is safe for concurrent use.
 type Client struct {
@@ -143,6 +165,23 @@ func New(cfg Config) (*Client, error) {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{}
 	}
+	// The key goes in a header that net/http forwards on every redirect:
+	// follow only redirects that stay on the configured scheme and host.
+	hc := *cfg.HTTPClient
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if req.URL.Scheme != base.Scheme || req.URL.Host != base.Host {
+			return fmt.Errorf("%w: to %s://%s, not the API's %s://%s, which would send it the key",
+				errRedirectRefused, req.URL.Scheme, req.URL.Host, base.Scheme, base.Host)
+		}
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("%w: more than %d redirects", errRedirectRefused, maxRedirects)
+		}
+		return nil
+	}
+	cfg.HTTPClient = &hc
+	if cfg.OnRateLimit == nil {
+		cfg.OnRateLimit = func(API, RateLimit) {}
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -190,33 +229,44 @@ func (c *Client) List(ctx context.Context, q Query) (*Listing, error) {
 	return l, nil
 }
 
-// list reads one listing into l; changed reports that a page announced a
-// different total_results than page 1: the window's tasks changed under it.
+// list reads one listing into l; changed reports that a page announced
+// more tasks (total_results) than page 1: tasks entered the window while it
+// was read, and pages read on either side may have missed one. Fewer is no
+// change worth a new listing: in a newest-first list with a pinned end,
+// tasks only leave at the old end, where they expire (every listing of an
+// account older than a week sees it), and that shifts no page read before.
 func (c *Client) list(ctx context.Context, q Query, l *Listing, requests *atomic.Int64) (changed bool, err error) {
 	dec := c.decoders.Get().(*pageDecoder)
 	first, err := c.fetchPage(ctx, q, 1, requests, dec)
 	if err != nil {
-		c.decoders.Put(dec)
+		c.putDecoder(dec)
 		return false, err
 	}
+	info := first.info
 	l.Pages = 1
-	seen := newIDSet(first.info.TotalResults)
-	seen.addPage(l, first.tasks)
-	c.decoders.Put(dec)
-
-	total := first.info.TotalPage
-	// total_results can reveal pages that total_page understates.
-	if per := first.info.LimitPerPage; per > 0 {
-		if byResults := (first.info.TotalResults + per - 1) / per; byResults > total {
-			total = byResults
-		}
-	}
-	if len(first.tasks) == 0 || total <= 1 {
+	seen := newIDSet(info.TotalResults)
+	seen.addPage(l, first.tasks, q)
+	firstLen := len(first.tasks)
+	c.putDecoder(dec)
+	if firstLen == 0 {
+		// No tasks, whatever page_info says (an account without tasks may
+		// send "data": null, "page_info": null).
 		return false, nil
+	}
+
+	// A page is full when it holds what a page holds: the page_limit
+	// asked for, or less when the API says it pages by less.
+	perPage := c.cfg.PageLimit
+	if info.LimitPerPage > 0 && info.LimitPerPage < perPage {
+		perPage = info.LimitPerPage
+	}
+	total := max(info.TotalPage, 1)
+	if info.TotalResults > 0 { // total_results can reveal pages total_page understates
+		total = max(total, (info.TotalResults+perPage-1)/perPage)
 	}
 	if total > c.cfg.MaxPages {
 		return false, fmt.Errorf("%w: the listing needs %d pages (%d tasks), more than the cap of %d pages",
-			errTooManyPages, total, first.info.TotalResults, c.cfg.MaxPages)
+			errTooManyPages, total, info.TotalResults, c.cfg.MaxPages)
 	}
 
 	// Pages after an empty one are not requested: the list ended early
@@ -225,6 +275,7 @@ func (c *Client) list(ctx context.Context, q Query, l *Listing, requests *atomic
 	emptyFrom.Store(int64(total) + 1)
 	var mu sync.Mutex
 	var moved atomic.Bool
+	lastLen := firstLen // tasks on page total
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.cfg.Concurrency)
 	for n := 2; n <= total; n++ {
@@ -236,28 +287,67 @@ func (c *Client) list(ctx context.Context, q Query, l *Listing, requests *atomic
 				return nil
 			}
 			dec := c.decoders.Get().(*pageDecoder)
-			defer c.decoders.Put(dec)
+			defer c.putDecoder(dec)
 			p, err := c.fetchPage(gctx, q, n, requests, dec)
 			if err != nil {
 				return err
 			}
-			if p.info.TotalResults != first.info.TotalResults {
+			if p.info.TotalResults > info.TotalResults {
 				moved.Store(true)
 			}
 			mu.Lock()
 			defer mu.Unlock()
 			l.Pages++
+			if n == total {
+				lastLen = len(p.tasks)
+			}
 			if len(p.tasks) == 0 {
+				// An empty page before the announced end is the list
+				// ending early only if the list did shrink.
+				if info.TotalResults > 0 && p.info.TotalResults >= info.TotalResults {
+					return fmt.Errorf("%w: page %d of %d is empty while total_results is still %d", errInconsistentPaging,
+						n, total, p.info.TotalResults)
+				}
 				for cur := emptyFrom.Load(); int64(n) < cur && !emptyFrom.CompareAndSwap(cur, int64(n)); cur = emptyFrom.Load() {
 				}
 				return nil
 			}
-			seen.addPage(l, p.tasks)
+			seen.addPage(l, p.tasks, q)
 			return nil
 		})
 	}
-	err = g.Wait()
-	return moved.Load(), err
+	if err := g.Wait(); err != nil || emptyFrom.Load() <= int64(total) {
+		return moved.Load(), err
+	}
+
+	// Without total_results to trust, keep reading while pages come back
+	// full, as the official SDKs do: a page_info lacking totals, or a
+	// total_page of 0 or too small, must not cut the listing short.
+	for n := total + 1; info.TotalResults <= 0 && lastLen >= perPage; n++ {
+		if n > c.cfg.MaxPages {
+			return false, fmt.Errorf("%w: pages keep coming back full past the cap of %d pages", errTooManyPages, c.cfg.MaxPages)
+		}
+		dec := c.decoders.Get().(*pageDecoder)
+		p, err := c.fetchPage(ctx, q, n, requests, dec)
+		if err != nil {
+			c.putDecoder(dec)
+			return false, err
+		}
+		l.Pages++
+		lastLen = len(p.tasks)
+		seen.addPage(l, p.tasks, q)
+		c.putDecoder(dec)
+	}
+	return moved.Load(), nil
+}
+
+// putDecoder returns a decoder to the pool unless a large body grew its
+// buffers: a pooled decoder must not keep a hostile page's allocation.
+func (c *Client) putDecoder(d *pageDecoder) {
+	if d.read(c.cfg.MaxBodyBytes) > maxPooledBody || cap(d.tasks) > 4*MaxPageLimit {
+		return
+	}
+	c.decoders.Put(d)
 }
 
 // fetchPage gets one page, retrying what is worth retrying.
@@ -323,6 +413,15 @@ func (c *Client) try(ctx context.Context, api API, n int, target string, request
 	}
 	requests.Add(1)
 	resp, err := c.cfg.HTTPClient.Do(req)
+	if errors.Is(err, errRedirectRefused) {
+		// Counted as the redirect it was; never retried.
+		code := "error"
+		if resp != nil {
+			code = strconv.Itoa(resp.StatusCode)
+		}
+		c.cfg.OnResponse(api, code)
+		return nil, -1, fmt.Errorf("GET %s page %d: %w", api.Path(), n, transportError(err))
+	}
 	if err != nil {
 		c.cfg.OnResponse(api, "error")
 		if ctx.Err() != nil {
@@ -333,11 +432,19 @@ func (c *Client) try(ctx context.Context, api API, n int, target string, request
 		}
 		return nil, 0, fmt.Errorf("GET %s page %d: %w", api.Path(), n, transportError(err))
 	}
-	defer func() { _ = resp.Body.Close() }()
+	defer func() {
+		_, _ = io.CopyN(io.Discard, resp.Body, maxDrain)
+		_ = resp.Body.Close()
+	}()
 	c.cfg.OnResponse(api, strconv.Itoa(resp.StatusCode))
+	now := c.cfg.Now()
+	rl, hasRL := parseRateLimit(resp.Header, now)
+	if hasRL {
+		c.cfg.OnRateLimit(api, rl)
+	}
 
 	if resp.StatusCode == http.StatusOK {
-		p, err := dec.decode(resp.Body, c.cfg.MaxBodyBytes)
+		p, err := dec.decode(resp.Body, c.cfg.MaxBodyBytes, c.cfg.PageLimit)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, -1, fmt.Errorf("GET %s page %d: %w", api.Path(), n, context.Cause(ctx))
@@ -347,7 +454,7 @@ func (c *Client) try(ctx context.Context, api API, n int, target string, request
 			}
 			// A body cut short in transit may come whole next time; one
 			// too large or of the wrong shape will not.
-			final := errors.Is(err, errBodyTooLarge) || errors.Is(err, errMalformed)
+			final := errors.Is(err, errBodyTooLarge) || errors.Is(err, errMalformed) || errors.Is(err, errTooManyItems)
 			return nil, retryDelay(final, 0), fmt.Errorf("GET %s page %d: %w", api.Path(), n, err)
 		}
 		return p, 0, nil
@@ -358,7 +465,13 @@ func (c *Client) try(ctx context.Context, api API, n int, target string, request
 	apiErr.Code, apiErr.Message = parseErrorBody(resp.StatusCode, body, key)
 	retryable := resp.StatusCode == http.StatusTooManyRequests ||
 		resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode >= 500
-	return nil, retryDelay(!retryable, parseRetryAfter(resp.Header.Get("Retry-After"), c.cfg.Now())), apiErr
+	wait := parseRetryAfter(resp.Header.Get("Retry-After"), now)
+	if resp.StatusCode == http.StatusTooManyRequests && wait == 0 {
+		// No Retry-After: the reset of the window, else a wait long enough
+		// not to hammer an organisation-wide limit.
+		wait = max(rl.Reset.Sub(now), minRateLimitWait+rand.N(minRateLimitWait))
+	}
+	return nil, retryDelay(!retryable, wait), apiErr
 }
 
 func retryDelay(final bool, d time.Duration) time.Duration {

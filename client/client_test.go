@@ -23,7 +23,7 @@ var testNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 func expected(tasks []simulator.Task, api API, windowEnd time.Time) map[GroupKey]Group {
 	out := map[GroupKey]Group{}
 	for k, g := range simulator.Aggregate(tasks, string(api), windowEnd.Add(-DefaultLookback), windowEnd, time.Now()) {
-		out[GroupKey{Model: k.Model, Status: orUnknown(k.Status)}] = Group{Tasks: g.Tasks, VideoNanos: g.VideoNanos, AudioNanos: g.AudioNanos, OldestCreated: g.Oldest}
+		out[GroupKey{Model: k.Model, Status: k.Status}] = Group{Tasks: g.Tasks, VideoNanos: g.VideoNanos, AudioNanos: g.AudioNanos, OldestCreated: g.Oldest}
 	}
 	return out
 }

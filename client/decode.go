@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -23,21 +25,30 @@ var errMalformed = errors.New("malformed page")
 // complete: pages are counted whole or not at all, so that a page that fails
 // half-way and is retried is never counted twice.
 type task struct {
-	IDHash     uint64 // maphash of the _id's JSON text; 0 with HasID false
+	IDHash     uint64 // maphash of the _id's text; 0 with HasID false
 	HasID      bool
 	Model      string
 	Status     string
 	Created    time.Time
+	Updated    time.Time
 	VideoNanos int64
 	AudioNanos int64
+	// Malformed has bit f set when Field f was present but unreadable.
+	Malformed uint16
 }
 
+func (t *task) malformed(f Field) { t.Malformed |= 1 << f }
+
+// pageInfo is page_info; a total the page did not carry (absent, null or
+// unreadable) is -1.
 type pageInfo struct {
 	LimitPerPage int
 	Page         int
 	TotalPage    int
 	TotalResults int
 }
+
+var noPageInfo = pageInfo{LimitPerPage: -1, Page: -1, TotalPage: -1, TotalResults: -1}
 
 // page is one decoded response page; tasks is only valid until the
 // decoder that made it decodes again.
@@ -56,24 +67,31 @@ const maxInterned = 1024
 // buffers, task slice and interned strings are reused, so a page costs no
 // allocation per task beyond a new model or status name.
 type pageDecoder struct {
-	seed    maphash.Seed
-	dec     *jsontext.Decoder
-	lr      io.LimitedReader
-	tasks   []task
-	intern  map[string]string
-	scratch []byte
+	seed     maphash.Seed
+	dec      *jsontext.Decoder
+	lr       io.LimitedReader
+	maxItems int
+	tasks    []task
+	models   map[string]string // raw name -> label value
+	statuses map[string]string
+	scratch  []byte
 }
 
 func newPageDecoder(seed maphash.Seed) *pageDecoder {
-	d := &pageDecoder{seed: seed, intern: map[string]string{}}
+	d := &pageDecoder{seed: seed, models: map[string]string{}, statuses: map[string]string{}}
 	d.dec = jsontext.NewDecoder(&d.lr)
 	return d
 }
 
-// decode reads one page from r, reading at most limit bytes; a body that
-// reaches the limit is an error rather than a truncated page.
-func (d *pageDecoder) decode(r io.Reader, limit int64) (*page, error) {
+// errTooManyItems: a page holds more tasks than the page_limit asked for.
+var errTooManyItems = errors.New("page holds more items than the page_limit asked for")
+
+// decode reads one page from r, reading at most limit bytes and maxItems
+// tasks; a body past either is an error rather than a truncated page, and
+// decoding stops there, so that memory stays bounded by one page.
+func (d *pageDecoder) decode(r io.Reader, limit int64, maxItems int) (*page, error) {
 	d.lr = io.LimitedReader{R: r, N: limit + 1}
+	d.maxItems = maxItems
 	// Duplicate names and invalid UTF-8 are let through, as encoding/json
 	// does: the last duplicate wins, and checking costs time on every name.
 	d.dec.Reset(&d.lr, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
@@ -87,22 +105,26 @@ func (d *pageDecoder) decode(r io.Reader, limit int64) (*page, error) {
 		if errors.As(err, &se) && !errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, errMalformed) {
 			return nil, fmt.Errorf("%w: %w", errMalformed, err)
 		}
-		// Anything else is the body ending early or the connection
-		// failing under it.
+		// Anything else is too many items, the body ending early or the
+		// connection failing under it.
 		return nil, fmt.Errorf("reading page: %w", err)
 	}
 	return p, nil
 }
 
+// read is how much of the last body the decoder consumed.
+func (d *pageDecoder) read(limit int64) int64 { return limit + 1 - d.lr.N }
+
 func (d *pageDecoder) decodeTop() (*page, error) {
-	p := &page{}
-	sawInfo := false
+	p := &page{info: noPageInfo}
 	err := d.members("the response", func(name []byte) error {
 		switch string(name) {
 		case "data":
 			return d.data()
 		case "page_info":
-			sawInfo = true
+			// An account without tasks may answer "page_info": null; a
+			// page_info absent or null says nothing, and paging goes by
+			// whether pages come back full.
 			return d.pageInfo(&p.info)
 		}
 		return d.dec.SkipValue()
@@ -112,11 +134,6 @@ func (d *pageDecoder) decodeTop() (*page, error) {
 		return nil, fmt.Errorf("%w: the response is null", errMalformed)
 	case err != nil:
 		return nil, err
-	case !sawInfo:
-		return nil, fmt.Errorf("%w: page_info missing", errMalformed)
-	case p.info.TotalPage < 0 || p.info.TotalResults < 0 || p.info.LimitPerPage < 0:
-		return nil, fmt.Errorf("%w: negative page_info (total_page %d, total_results %d, limit_per_page %d)",
-			errMalformed, p.info.TotalPage, p.info.TotalResults, p.info.LimitPerPage)
 	}
 	p.tasks = d.tasks
 	return p, nil
@@ -166,6 +183,10 @@ func (d *pageDecoder) begin(kind jsontext.Kind, what string) error {
 // errNull is begin's answer to null, which counts as absent.
 var errNull = errors.New("null")
 
+// errWrongKind is a member of a task that is neither null nor of a kind
+// the exporter can read: the task counts, the field does not.
+var errWrongKind = errors.New("wrong kind")
+
 // name reads an object member's name, unquoted. The bytes are valid until
 // the next read.
 func (d *pageDecoder) name() ([]byte, error) {
@@ -190,57 +211,80 @@ func (d *pageDecoder) unquote(v jsontext.Value) ([]byte, error) {
 	return d.scratch, err
 }
 
-// scalar reads a member that must be of kind, or null (ok false).
-func (d *pageDecoder) scalar(field string, kind jsontext.Kind, what string) (v jsontext.Value, ok bool, err error) {
-	v, err = d.dec.ReadValue()
+// scalar reads a member's value: its text (unquoted for a string) and
+// kind. Null reads as absent (ok false); an object or array is skipped and
+// returned as errWrongKind.
+func (d *pageDecoder) scalar() (text []byte, kind jsontext.Kind, ok bool, err error) {
+	switch kind = d.dec.PeekKind(); kind {
+	case jsontext.KindBeginObject, jsontext.KindBeginArray:
+		if err := d.dec.SkipValue(); err != nil {
+			return nil, kind, false, err
+		}
+		return nil, kind, false, errWrongKind
+	}
+	v, err := d.dec.ReadValue()
 	switch {
 	case err != nil:
-		return nil, false, err
-	case v.Kind() == jsontext.KindNull:
-		return nil, false, nil
-	case v.Kind() != kind:
-		return nil, false, fmt.Errorf("%w: %s is %s, want %s", errMalformed, field, v.Kind(), what)
+		return nil, kind, false, err
+	case kind == jsontext.KindNull:
+		return nil, kind, false, nil
+	case kind == jsontext.KindString:
+		text, err = d.unquote(v)
+		return text, kind, err == nil, err
 	}
-	return v, true, nil
+	return v, kind, true, nil
 }
 
-// str reads a string member, unquoted; ok is false for null.
-func (d *pageDecoder) str(field string) (b []byte, ok bool, err error) {
-	v, ok, err := d.scalar(field, jsontext.KindString, "a string")
-	if !ok {
-		return nil, false, err
+// field reads one task member with read, which gets the value's text and
+// kind and says whether it could use it; a value it cannot use marks the
+// field malformed, and only broken JSON is an error.
+func (d *pageDecoder) field(t *task, f Field, read func(text []byte, kind jsontext.Kind) bool) error {
+	text, kind, ok, err := d.scalar()
+	switch {
+	case errors.Is(err, errWrongKind):
+		t.malformed(f)
+		return nil
+	case err != nil:
+		return err
+	case ok && !read(text, kind):
+		t.malformed(f)
 	}
-	b, err = d.unquote(v)
-	return b, err == nil, err
+	return nil
 }
 
-// interned returns b as a string, reusing the string of an earlier equal b.
-func (d *pageDecoder) interned(b []byte) string {
-	if s, ok := d.intern[string(b)]; ok {
+// label returns the label value of a raw model or status name, interned:
+// the same raw name gives the same string without allocating.
+func (d *pageDecoder) label(seen map[string]string, raw []byte, clean func([]byte) string) string {
+	if s, ok := seen[string(raw)]; ok {
 		return s
 	}
-	s := string(b)
-	if len(d.intern) < maxInterned {
-		d.intern[s] = s
+	s := clean(raw)
+	if len(seen) < maxInterned && len(raw) <= 4*MaxLabelLength {
+		seen[string(raw)] = s
 	}
 	return s
 }
 
-// number reads a number member; ok is false for null.
-func (d *pageDecoder) number(field string) (raw []byte, ok bool, err error) {
-	return d.scalar(field, jsontext.KindNumber, "a number")
+// number reads a number, or a string holding one (as some servers send).
+func number(text []byte, kind jsontext.Kind) (float64, bool) {
+	if kind != jsontext.KindNumber && kind != jsontext.KindString {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(unsafeString(text)), 64)
+	return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
 }
 
-func (d *pageDecoder) integer(field string, dst *int) error {
-	raw, ok, err := d.number(field)
-	if err != nil || !ok {
+func (d *pageDecoder) integer(dst *int) error {
+	text, kind, ok, err := d.scalar()
+	if errors.Is(err, errWrongKind) || err != nil || !ok {
+		if errors.Is(err, errWrongKind) {
+			err = nil
+		}
 		return err
 	}
-	n, err := strconv.ParseInt(unsafeString(raw), 10, 0)
-	if err != nil {
-		return fmt.Errorf("%w: %s %s is not an integer", errMalformed, field, raw)
+	if f, ok := number(text, kind); ok && f >= 0 && f <= 1<<40 && f == math.Trunc(f) {
+		*dst = int(f)
 	}
-	*dst = int(n)
 	return nil
 }
 
@@ -248,18 +292,18 @@ func (d *pageDecoder) pageInfo(info *pageInfo) error {
 	err := d.members("page_info", func(name []byte) error {
 		switch string(name) {
 		case "limit_per_page":
-			return d.integer("page_info.limit_per_page", &info.LimitPerPage)
+			return d.integer(&info.LimitPerPage)
 		case "page":
-			return d.integer("page_info.page", &info.Page)
+			return d.integer(&info.Page)
 		case "total_page":
-			return d.integer("page_info.total_page", &info.TotalPage)
+			return d.integer(&info.TotalPage)
 		case "total_results":
-			return d.integer("page_info.total_results", &info.TotalResults)
+			return d.integer(&info.TotalResults)
 		}
 		return d.dec.SkipValue()
 	})
 	if errors.Is(err, errNull) {
-		return fmt.Errorf("%w: page_info is null", errMalformed)
+		return nil
 	}
 	return err
 }
@@ -272,6 +316,9 @@ func (d *pageDecoder) data() error {
 		return err
 	}
 	for d.dec.PeekKind() != jsontext.KindEndArray {
+		if len(d.tasks) >= d.maxItems {
+			return fmt.Errorf("%w (%d)", errTooManyItems, d.maxItems)
+		}
 		d.tasks = append(d.tasks, task{})
 		t := &d.tasks[len(d.tasks)-1]
 		if err := d.task(t); err != nil {
@@ -281,109 +328,116 @@ func (d *pageDecoder) data() error {
 			}
 			return err
 		}
-		t.Model = orUnknown(t.Model)
-		t.Status = orUnknown(t.Status)
+		if t.Model == "" {
+			t.Model = Unknown
+		}
+		if t.Status == "" {
+			t.Status = Unknown
+		}
 	}
 	_, err := d.dec.ReadToken()
 	return err
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return Unknown
-	}
-	return s
 }
 
 func (d *pageDecoder) task(t *task) error {
 	return d.members("a task", func(name []byte) error {
 		switch string(name) {
 		case "_id":
-			b, ok, err := d.str("_id")
-			if ok && len(b) > 0 {
-				t.IDHash, t.HasID = maphash.Bytes(d.seed, b), true
-			}
-			return err
+			return d.field(t, FieldID, func(b []byte, kind jsontext.Kind) bool {
+				if kind != jsontext.KindString && kind != jsontext.KindNumber {
+					return false
+				}
+				if len(b) > 0 {
+					t.IDHash, t.HasID = maphash.Bytes(d.seed, b), true
+				}
+				return true
+			})
 		case "model_name":
-			b, _, err := d.str("model_name")
-			t.Model = d.interned(b)
-			return err
+			return d.field(t, FieldModel, func(b []byte, kind jsontext.Kind) bool {
+				if kind != jsontext.KindString {
+					return false
+				}
+				t.Model = d.label(d.models, b, labelValue)
+				return true
+			})
 		case "status":
-			b, _, err := d.str("status")
-			t.Status = d.interned(b)
-			return err
+			return d.field(t, FieldStatus, func(b []byte, kind jsontext.Kind) bool {
+				if kind != jsontext.KindString {
+					return false
+				}
+				t.Status = d.label(d.statuses, b, statusValue)
+				return true
+			})
 		case "created_at":
-			b, ok, err := d.str("created_at")
-			if ok {
-				// An unreadable created_at still counts the task; it
-				// only cannot take part in the oldest-task timestamp.
-				t.Created, _ = parseTimestamp(b)
-			}
-			return err
+			return d.field(t, FieldCreated, func(b []byte, kind jsontext.Kind) bool {
+				var ok bool
+				t.Created, ok = timestamp(b, kind)
+				return ok
+			})
+		case "updated_at":
+			return d.field(t, FieldUpdated, func(b []byte, kind jsontext.Kind) bool {
+				var ok bool
+				t.Updated, ok = timestamp(b, kind)
+				return ok
+			})
 		case "video_embedding":
-			return d.embedding(&videoFields, &t.VideoNanos)
+			return d.embedding(t, FieldVideoDuration, &t.VideoNanos)
 		case "audio_embedding":
-			return d.embedding(&audioFields, &t.AudioNanos)
+			return d.embedding(t, FieldAudioDuration, &t.AudioNanos)
 		}
 		return d.dec.SkipValue()
 	})
 }
 
-// embeddingFields names an embedding's fields in errors, spelt out once so
-// that reading a task builds no strings.
-type embeddingFields struct{ object, metadata, duration string }
-
-var (
-	videoFields = embeddingFields{"video_embedding", "video_embedding.metadata", "video_embedding.metadata.duration"}
-	audioFields = embeddingFields{"audio_embedding", "audio_embedding.metadata", "audio_embedding.metadata.duration"}
-)
+// timestamp reads a time sent as a string or as Unix seconds.
+func timestamp(b []byte, kind jsontext.Kind) (time.Time, bool) {
+	switch kind {
+	case jsontext.KindString:
+		return parseTimestamp(b)
+	case jsontext.KindNumber:
+		if f, ok := number(b, kind); ok {
+			return unixTimestamp(f)
+		}
+	}
+	return time.Time{}, false
+}
 
 // embedding reads {"metadata":{"duration":N,…},…} into nanoseconds; null
-// objects read as absent.
-func (d *pageDecoder) embedding(f *embeddingFields, dst *int64) error {
-	err := d.members(f.object, func(name []byte) error {
-		if string(name) != "metadata" {
+// objects read as absent, and an object or metadata of another kind marks
+// the duration malformed.
+func (d *pageDecoder) embedding(t *task, f Field, dst *int64) error {
+	object := func(read func(name []byte) error) error {
+		if k := d.dec.PeekKind(); k != jsontext.KindBeginObject && k != jsontext.KindNull {
+			t.malformed(f)
 			return d.dec.SkipValue()
 		}
-		err := d.members(f.metadata, func(name []byte) error {
-			if string(name) != "duration" {
-				return d.dec.SkipValue()
-			}
-			raw, ok, err := d.number(f.duration)
-			if err != nil || !ok {
-				return err
-			}
-			secs, err := strconv.ParseFloat(unsafeString(raw), 64)
-			if err != nil {
-				return fmt.Errorf("%w: %s %s: %w", errMalformed, f.duration, raw, err)
-			}
-			*dst = Nanos(secs)
-			return nil
-		})
+		err := d.members(f.String(), read)
 		if errors.Is(err, errNull) {
 			return nil
 		}
 		return err
-	})
-	if errors.Is(err, errNull) {
-		return nil
 	}
-	return err
+	return object(func(name []byte) error {
+		if string(name) != "metadata" {
+			return d.dec.SkipValue()
+		}
+		return object(func(name []byte) error {
+			if string(name) != "duration" {
+				return d.dec.SkipValue()
+			}
+			return d.field(t, f, func(b []byte, kind jsontext.Kind) bool {
+				secs, ok := number(b, kind)
+				if ok {
+					*dst = Nanos(secs)
+				}
+				return ok
+			})
+		})
+	})
 }
 
 // unsafeString views b as a string for a call that does not keep it.
 func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
-
-// parseTimestamp reads an RFC 3339 time. The API's own form,
-// 2024-09-26T10:29:19.968Z, is read without allocating; anything else goes
-// through time.Parse. ok is false when neither can read it.
-func parseTimestamp(b []byte) (time.Time, bool) {
-	if t, ok := parseUTCMillis(b); ok {
-		return t, true
-	}
-	t, err := time.Parse(time.RFC3339Nano, string(b))
-	return t, err == nil
-}
 
 // parseUTCMillis reads YYYY-MM-DDTHH:MM:SS[.fraction]Z, rejecting what
 // time.Parse would reject.

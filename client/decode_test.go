@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -19,7 +21,7 @@ import (
 // the same bytes; tasks are copied out of the decoder's reused slice.
 func decodeBoth(seed maphash.Seed, raw []byte) (got, want *page, gotErr, wantErr error) {
 	dec := newPageDecoder(seed)
-	got, gotErr = dec.decode(bytes.NewReader(raw), 1<<20)
+	got, gotErr = dec.decode(bytes.NewReader(raw), 1<<20, 1<<20)
 	if got != nil {
 		got.tasks = append([]task(nil), got.tasks...)
 	}
@@ -37,7 +39,7 @@ func samePage(a, b *page) string {
 	for i := range a.tasks {
 		x, y := a.tasks[i], b.tasks[i]
 		if x.IDHash != y.IDHash || x.HasID != y.HasID || x.Model != y.Model || x.Status != y.Status ||
-			!x.Created.Equal(y.Created) || x.VideoNanos != y.VideoNanos || x.AudioNanos != y.AudioNanos {
+			!x.Created.Equal(y.Created) || !x.Updated.Equal(y.Updated) || x.VideoNanos != y.VideoNanos || x.AudioNanos != y.AudioNanos || x.Malformed != y.Malformed {
 			return fmt.Sprintf("task %d: %+v != %+v", i, x, y)
 		}
 	}
@@ -100,13 +102,99 @@ func TestParseUTCMillisMatchesTimeParse(t *testing.T) {
 		"2024-09-26T10:29:19.968Z", "2024-09-26T10:29:19Z", "2024-02-29T00:00:00Z", "2023-02-29T00:00:00Z",
 		"2024-04-31T00:00:00Z", "2024-13-01T00:00:00Z", "2024-00-10T00:00:00Z", "2024-09-26T23:59:60Z",
 		"0000-01-01T00:00:00Z", "2024-09-26T10:29:19.1Z", "2024-09-26T10:29:19.123456789Z", "2024-09-26T10:29:19.Z",
-		"2024-09-26T10:29:19.1234567890Z", "2024-09-26 10:29:19Z", "+024-09-26T10:29:19Z",
+		"2024-09-26T10:29:19.1234567890Z", "+024-09-26T10:29:19Z",
 	} {
 		want, err := time.Parse(time.RFC3339Nano, s)
 		got, ok := parseTimestamp([]byte(s))
 		if ok != (err == nil) || !got.Equal(want) {
 			t.Errorf("%s: got %v %v, time.Parse %v %v", s, got, ok, want, err)
 		}
+	}
+}
+
+func TestTimestampsAsServersWriteThem(t *testing.T) {
+	want := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	for _, s := range []string{
+		"2026-11-20T10:00:00Z", "2026-11-20T10:00:00.000Z", "2026-11-20T10:00:00.000000Z", "2026-11-20t10:00:00z",
+		"2026-11-20T12:00:00+02:00", "2026-11-20T12:00:00+0200", "2026-11-20T05:00:00-05", "2026-11-20 10:00:00Z",
+		"2026-11-20 10:00:00", "2026-11-20T10:00:00", "2026-11-20 12:00:00.000+02:00",
+	} {
+		if got, ok := parseTimestamp([]byte(s)); !ok || !got.Equal(want) {
+			t.Errorf("%s: got %v %v, want %v", s, got, ok, want)
+		}
+	}
+	for _, s := range []string{"yesterday", "2026-11-20", "2026-13-20T10:00:00Z", "2026-11-20T10:00:00+25:00", ""} {
+		if got, ok := parseTimestamp([]byte(s)); ok {
+			t.Errorf("%s: read as %v, want unreadable", s, got)
+		}
+	}
+	for secs, w := range map[float64]time.Time{1795168800: want, 1795168800000: want, 1795168800.5: want.Add(500 * time.Millisecond)} {
+		if got, ok := unixTimestamp(secs); !ok || !got.Equal(w) {
+			t.Errorf("%v: got %v, want %v", secs, got, w)
+		}
+	}
+}
+
+func TestOddFieldsCountTheTaskAndMarkTheField(t *testing.T) {
+	raw := `{"data":[
+	 {"_id":"a","model_name":"m","status":"ready","created_at":"2026-11-20T10:00:00Z","video_embedding":{"metadata":{"duration":"13.5"}}},
+	 {"_id":"b","model_name":7,"status":null,"created_at":1795168800,"video_embedding":{"metadata":{"duration":"n/a"}}},
+	 {"_id":3,"model_name":"m","status":"Ready","created_at":"yesterday","video_embedding":{"metadata":{"duration":1e400}},"audio_embedding":"none"},
+	 {"_id":{"x":1},"model_name":"  m\u0000\u00ff ","status":"READY","created_at":true,"video_embedding":{"metadata":{"duration":{"s":1}}},
+	  "segments":[[0.1,0.2],[0.3]]}],
+	 "page_info":{"limit_per_page":"50","total_page":null,"total_results":"x"}}`
+	p, err := newPageDecoder(maphash.MakeSeed()).decode(strings.NewReader(raw), 1<<20, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.tasks) != 4 {
+		t.Fatalf("%d tasks, want all 4 counted", len(p.tasks))
+	}
+	type want struct {
+		model, status string
+		nanos         int64
+		created       bool
+		bad           []Field
+	}
+	for i, w := range []want{
+		{"m", "ready", 13_500_000_000, true, nil},
+		{Unknown, Unknown, 0, true, []Field{FieldModel, FieldVideoDuration}},
+		{"m", "ready", 0, false, []Field{FieldCreated, FieldVideoDuration, FieldAudioDuration}},
+		{"mÿ", "ready", 0, false, []Field{FieldID, FieldCreated, FieldVideoDuration}},
+	} {
+		tk := p.tasks[i]
+		var bad uint16
+		for _, f := range w.bad {
+			bad |= 1 << f
+		}
+		if tk.Model != w.model || tk.Status != w.status || tk.VideoNanos != w.nanos || tk.Created.IsZero() == w.created || tk.Malformed != bad {
+			t.Errorf("task %d: %+v, want %+v", i, tk, w)
+		}
+	}
+	if p.info.LimitPerPage != 50 || p.info.TotalPage != -1 || p.info.TotalResults != -1 {
+		t.Errorf("page_info %+v: want 50 read from a string, the rest unknown", p.info)
+	}
+}
+
+func TestLabelValuesAreAlwaysValid(t *testing.T) {
+	for in, want := range map[string]string{
+		"marengo3.0": "marengo3.0", "  Marengo-retrieval-2.7\t": "Marengo-retrieval-2.7", "m\xffx": "m\uFFFDx",
+		"a\x00b\x1bc": "abc", "": Unknown, " \n ": Unknown, strings.Repeat("é", 200): strings.Repeat("é", MaxLabelLength/2),
+	} {
+		if got := labelValue([]byte(in)); got != want || !utf8.ValidString(got) {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+	if got := statusValue([]byte("PROCESSING ")); got != "processing" {
+		t.Errorf("status %q, want processing", got)
+	}
+}
+
+func TestPageWithMoreItemsThanAskedFails(t *testing.T) {
+	raw := `{"data":[` + strings.Repeat(`{},`, 60) + `{}],"page_info":{}}`
+	_, err := newPageDecoder(maphash.MakeSeed()).decode(strings.NewReader(raw), 1<<20, 50)
+	if !errors.Is(err, errTooManyItems) {
+		t.Errorf("err %v, want too many items", err)
 	}
 }
 

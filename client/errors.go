@@ -135,6 +135,9 @@ const maxErrorExcerpt = 160
 // the HTTP status text. Occurrences of secret are replaced, so that an API
 // echoing the key cannot leak it into logs.
 func parseErrorBody(status int, body []byte, secret string) (code, message string) {
+	// Redact before anything is cut: a body read up to its limit may end
+	// in the middle of the key, and an excerpt may cut it anywhere.
+	body = []byte(redact(string(body), secret))
 	var eb errorBody
 	isJSON := json.Unmarshal(body, &eb) == nil
 	if isJSON {
@@ -209,9 +212,52 @@ func clean(s string) string {
 	return s
 }
 
+// minSecretFragment is the shortest piece of the key that is redacted
+// wherever it appears: a key cut short is still too much of the key.
+const minSecretFragment = 8
+
+// redact replaces the key and every piece of it of minSecretFragment bytes
+// or more (as left where a body or an excerpt was cut) with <redacted>.
 func redact(s, secret string) string {
-	if secret == "" {
+	if len(secret) < minSecretFragment {
+		if secret == "" {
+			return s
+		}
+		return strings.ReplaceAll(s, secret, "<redacted>")
+	}
+	// Any such piece contains one of the key's windows of
+	// minSecretFragment bytes: mark every occurrence of each, then replace
+	// each marked run.
+	marked := make([]bool, len(s))
+	any := false
+	for i := 0; i+minSecretFragment <= len(secret); i++ {
+		w := secret[i : i+minSecretFragment]
+		for from := 0; ; {
+			j := strings.Index(s[from:], w)
+			if j < 0 {
+				break
+			}
+			for k := from + j; k < from+j+minSecretFragment; k++ {
+				marked[k] = true
+			}
+			any = true
+			from += j + 1
+		}
+	}
+	if !any {
 		return s
 	}
-	return strings.ReplaceAll(s, secret, "<redacted>")
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if !marked[i] {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		for i < len(s) && marked[i] {
+			i++
+		}
+		b.WriteString("<redacted>")
+	}
+	return b.String()
 }

@@ -81,7 +81,7 @@ func TestFileKeyFollowsRotation(t *testing.T) {
 	if err := os.WriteFile(path, []byte("first-key\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	fk, err := NewFileKey(path)
+	fk, err := NewFileKey(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,6 +110,46 @@ func TestFileKeyFollowsRotation(t *testing.T) {
 	if k, _ := fk.APIKey(); k != "third-key-xlonger" {
 		t.Errorf("after rewrite: key %q", k)
 	}
+	// Same size and the modification time kept, as cp -p and rsync -a do:
+	// only the content tells.
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("fourth-key-xlong"+"r"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, st.ModTime(), st.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if k, _ := fk.APIKey(); k != "fourth-key-xlongr" {
+		t.Errorf("after a rewrite keeping size and time: key %q", k)
+	}
+}
+
+func TestKeyFileContentIsChecked(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"bom":       "\xef\xbb\xbftlk_key_1234567890",
+		"two lines": "tlk_key_1234567890\ntlk_other_1234567890\n",
+		"control":   "tlk_key\x00_1234567890",
+		"inner tab": "tlk_key\t1234567890",
+		"empty":     "\n\n",
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-"))
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := NewFileKey(path, nil)
+		if err == nil || !strings.Contains(err.Error(), path) || strings.Contains(err.Error(), "1234567890") {
+			t.Errorf("%s: err %v, want one naming the file and not quoting the key", name, err)
+		}
+	}
+	for _, ok := range []string{"tlk_key_1234567890", "  tlk_key_1234567890\r\n", "tlk_key_1234567890\n\n"} {
+		if k, err := CheckKey([]byte(ok)); err != nil || k != "tlk_key_1234567890" {
+			t.Errorf("%q: key %q err %v", ok, k, err)
+		}
+	}
 }
 
 func TestFileKeyErrorsNameThePathNotTheKey(t *testing.T) {
@@ -122,7 +162,7 @@ func TestFileKeyErrorsNameThePathNotTheKey(t *testing.T) {
 		empty:                         "is empty",
 		filepath.Join(dir, "missing"): "no such file or directory",
 	} {
-		_, err := NewFileKey(path)
+		_, err := NewFileKey(path, nil)
 		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: err %v, want the path and %q", path, err, want)
 		}
@@ -131,15 +171,30 @@ func TestFileKeyErrorsNameThePathNotTheKey(t *testing.T) {
 	if err := os.WriteFile(path, []byte("secret-value"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	fk, err := NewFileKey(path)
+	fk, err := NewFileKey(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fk.APIKey(); err == nil || strings.Contains(err.Error(), "secret-value") {
-		t.Errorf("emptied key file: err %v, want an error without the old key", err)
+	// Emptied or made invalid: the last good key stays in use, and the
+	// failure is reported once, without the key.
+	var reported []error
+	fk.report = func(err error) { reported = append(reported, err) }
+	for range 3 {
+		if k, _ := fk.APIKey(); k != "secret-value" {
+			t.Errorf("emptied key file: key %q, want the last good one", k)
+		}
+	}
+	if len(reported) != 1 || !strings.Contains(reported[0].Error(), "is empty") || strings.Contains(reported[0].Error(), "secret-value") {
+		t.Errorf("reported %v, want one error without the key", reported)
+	}
+	if err := os.WriteFile(path, []byte("new-secret-value\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if k, changed, err := fk.Reload(); k != "new-secret-value" || !changed || err != nil {
+		t.Errorf("reload after a fix: %q %v %v", k, changed, err)
 	}
 }
 

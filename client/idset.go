@@ -66,10 +66,16 @@ func (s *idSet) grow() {
 	s.slots = bigger
 }
 
-// addPage counts a page's tasks into l, each _id once.
-func (s *idSet) addPage(l *Listing, tasks []task) {
+// addPage counts a page's tasks into l, each _id once, leaving out tasks
+// created outside the query's window (an API that filters loosely). A task
+// whose created_at could not be read is counted: nothing says it is out.
+func (s *idSet) addPage(l *Listing, tasks []task, q Query) {
 	for i := range tasks {
 		t := &tasks[i]
+		if !t.Created.IsZero() && ((!q.Start.IsZero() && t.Created.Before(q.Start)) || (!q.End.IsZero() && !t.Created.Before(q.End))) {
+			l.OutsideWindow++
+			continue
+		}
 		if t.HasID && !s.insert(t.IDHash) {
 			l.Duplicates++
 			continue

@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // KeySource yields the API key for each request. Keys expire and get rotated,
@@ -21,50 +22,110 @@ type StaticKey string
 // APIKey returns the key.
 func (k StaticKey) APIKey() (string, error) { return string(k), nil }
 
-// FileKey reads the key from a file and reads it again whenever the file
-// changes (size, modification time or, through a Kubernetes secret's symlink
-// swap, the file itself), so a rotated key is used without a restart.
-type FileKey struct {
-	path string
-
-	mu      sync.Mutex
-	key     string
-	modTime time.Time
-	size    int64
+// CheckKey reads a key as it sits in a file or a variable: one line,
+// surrounding space and a final newline allowed. A byte-order mark, more
+// than one non-empty line, or control characters are errors, since any of
+// them would go out in the header and be refused as a wrong key. The error
+// never quotes the key.
+func CheckKey(raw []byte) (string, error) {
+	if bytes.HasPrefix(raw, []byte("\xef\xbb\xbf")) {
+		return "", errors.New("starts with a byte-order mark: save it as plain text")
+	}
+	key := bytes.TrimSpace(raw)
+	switch {
+	case len(key) == 0:
+		return "", errors.New("is empty")
+	case bytes.ContainsAny(key, "\r\n"):
+		return "", errors.New("holds more than one line: it must hold the key alone")
+	case !utf8.Valid(key):
+		return "", errors.New("is not UTF-8 text")
+	case bytes.IndexFunc(key, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0:
+		return "", errors.New("holds control characters or spaces inside the key")
+	}
+	return string(key), nil
 }
 
-// NewFileKey reads the key file once, so that a missing, unreadable or empty
-// file stops start-up rather than the first scrape.
-func NewFileKey(path string) (*FileKey, error) {
-	f := &FileKey{path: path}
-	if _, err := f.APIKey(); err != nil {
-		return nil, err
+// FileKey reads the key from a file, and again on every request: a rotated
+// key is used at once, without a restart, whether the file was rewritten in
+// place, swapped through a Kubernetes secret's symlink, or copied with its
+// size and modification time kept (cp -p, rsync -a), which a check of size
+// and time would miss. Reading a file of a few bytes per request costs
+// microseconds.
+//
+// A file that becomes unreadable or invalid keeps the last good key in use:
+// the failure is reported once per change, through Config.Report.
+type FileKey struct {
+	path   string
+	report func(error)
+
+	mu      sync.Mutex
+	raw     []byte // the file's content when last read
+	key     string // the last good key
+	lastErr string // the last failure reported
+}
+
+// NewFileKey reads the key file once, so that a missing, unreadable or
+// invalid file stops start-up rather than the first scrape. report, when
+// set, is told when a later read fails or finds an invalid key, and when
+// the key changes.
+func NewFileKey(path string, report func(error)) (*FileKey, error) {
+	if report == nil {
+		report = func(error) {}
 	}
+	f := &FileKey{path: path, report: report}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("API key file %s: %w", path, unwrapPathError(err))
+	}
+	key, err := CheckKey(raw)
+	if err != nil {
+		return nil, fmt.Errorf("API key file %s %w", path, err)
+	}
+	f.raw, f.key = raw, key
 	return f, nil
 }
 
-// APIKey returns the key, re-reading the file when it has changed. The error
-// names the file, never its contents.
+// ErrKeyChanged is reported (not returned) when the key file holds a new,
+// valid key.
+var ErrKeyChanged = errors.New("the API key changed")
+
+// APIKey returns the key, re-read from the file. The error names the file,
+// never its contents.
 func (f *FileKey) APIKey() (string, error) {
+	key, _, _ := f.Reload()
+	return key, nil
+}
+
+// Reload reads the file again; changed is true when it holds a new valid
+// key. On error the last good key stays in use.
+func (f *FileKey) Reload() (key string, changed bool, err error) {
+	raw, rerr := os.ReadFile(f.path)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	st, err := os.Stat(f.path)
-	if err != nil {
-		return "", fmt.Errorf("API key file %s: %w", f.path, unwrapPathError(err))
+	switch {
+	case rerr != nil:
+		err = fmt.Errorf("API key file %s: %w; the last good key stays in use", f.path, unwrapPathError(rerr))
+	case bytes.Equal(raw, f.raw):
+		return f.key, false, nil
+	default:
+		var k string
+		if k, err = CheckKey(raw); err != nil {
+			err = fmt.Errorf("API key file %s %w; the last good key stays in use", f.path, err)
+			break
+		}
+		f.raw, f.lastErr = raw, ""
+		changed = k != f.key
+		f.key = k
+		if changed {
+			f.report(fmt.Errorf("API key file %s: %w", f.path, ErrKeyChanged))
+		}
+		return f.key, changed, nil
 	}
-	if f.key != "" && st.ModTime().Equal(f.modTime) && st.Size() == f.size {
-		return f.key, nil
+	if err.Error() != f.lastErr {
+		f.lastErr = err.Error()
+		f.report(err)
 	}
-	raw, err := os.ReadFile(f.path)
-	if err != nil {
-		return "", fmt.Errorf("API key file %s: %w", f.path, unwrapPathError(err))
-	}
-	key := string(bytes.TrimSpace(raw))
-	if key == "" {
-		return "", fmt.Errorf("API key file %s is empty", f.path)
-	}
-	f.key, f.modTime, f.size = key, st.ModTime(), st.Size()
-	return key, nil
+	return f.key, false, err
 }
 
 // unwrapPathError drops the path that *os.PathError repeats, keeping "permission denied".

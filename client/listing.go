@@ -59,6 +59,12 @@ type Listing struct {
 	// later page (page boundaries shift while tasks are created or expire).
 	Tasks      int
 	Duplicates int
+	// OutsideWindow counts tasks the API listed although created outside
+	// the query's window; they are not counted.
+	OutsideWindow int
+	// Malformed counts, per Field, the tasks counted whose field was
+	// present but unreadable (taken as missing).
+	Malformed [NumFields]int
 	// Relisted is 1 when the window's tasks changed during a first listing
 	// and this is the second, which replaced it.
 	Relisted int
@@ -78,12 +84,27 @@ func (l *Listing) add(t *task) {
 		l.Groups[k] = g
 	}
 	g.Tasks++
+	for f := range NumFields {
+		if t.Malformed&(1<<f) != 0 {
+			l.Malformed[f]++
+		}
+	}
 	g.VideoNanos = addSaturating(g.VideoNanos, t.VideoNanos)
 	g.AudioNanos = addSaturating(g.AudioNanos, t.AudioNanos)
 	if !t.Created.IsZero() && (g.OldestCreated.IsZero() || t.Created.Before(g.OldestCreated)) {
 		g.OldestCreated = t.Created
 	}
 	l.Tasks++
+}
+
+// Merge adds o's tasks to g.
+func (g *Group) Merge(o *Group) {
+	g.Tasks += o.Tasks
+	g.VideoNanos = addSaturating(g.VideoNanos, o.VideoNanos)
+	g.AudioNanos = addSaturating(g.AudioNanos, o.AudioNanos)
+	if !o.OldestCreated.IsZero() && (g.OldestCreated.IsZero() || o.OldestCreated.Before(g.OldestCreated)) {
+		g.OldestCreated = o.OldestCreated
+	}
 }
 
 // VideoSeconds is the summed video duration in seconds.

@@ -10,91 +10,156 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"math"
+	"strconv"
+	"strings"
 	"time"
 )
 
-// wirePage holds the parts of a list response the exporter reads; every
-// other field (input_url, embedding segments, …) is skipped by the decoder
-// without being kept.
-type wirePage struct {
-	Data     []*wireTask   `json:"data"`
-	PageInfo *wirePageInfo `json:"page_info"`
-}
-
-type wirePageInfo struct {
-	LimitPerPage int `json:"limit_per_page"`
-	Page         int `json:"page"`
-	TotalPage    int `json:"total_page"`
-	TotalResults int `json:"total_results"`
-}
-
-type wireTask struct {
-	ID             string         `json:"_id"`
-	ModelName      string         `json:"model_name"`
-	Status         string         `json:"status"`
-	CreatedAt      string         `json:"created_at"`
-	VideoEmbedding *wireEmbedding `json:"video_embedding"`
-	AudioEmbedding *wireEmbedding `json:"audio_embedding"`
-}
-
-type wireEmbedding struct {
-	Metadata *struct {
-		Duration *float64 `json:"duration"`
-	} `json:"metadata"`
-}
-
-func (e *wireEmbedding) duration() float64 {
-	if e == nil || e.Metadata == nil || e.Metadata.Duration == nil {
-		return 0
-	}
-	return *e.Metadata.Duration
-}
-
-// referenceDecodePage reads one list response. limit bounds the bytes read; a body
+// referenceDecodePage reads one list response with encoding/json into
+// generic values, then applies the exporter's reading of each field: the
+// streaming decoder must agree with it. limit bounds the bytes read; a body
 // that reaches it is an error rather than a truncated page.
 func referenceDecodePage(r io.Reader, limit int64, seed maphash.Seed) (*page, error) {
 	lr := &io.LimitedReader{R: r, N: limit + 1}
-	var wp wirePage
-	err := json.NewDecoder(lr).Decode(&wp)
+	dec := json.NewDecoder(lr)
+	dec.UseNumber()
+	var raw any
+	err := dec.Decode(&raw)
 	if lr.N <= 0 {
 		return nil, fmt.Errorf("%w (%d bytes)", errBodyTooLarge, limit)
 	}
 	if err != nil {
 		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &se) || errors.As(err, &te) {
+		if errors.As(err, &se) {
 			return nil, fmt.Errorf("%w: %w", errMalformed, err)
 		}
-		// Anything else is the body ending early or the connection
-		// failing under it.
 		return nil, fmt.Errorf("reading page: %w", err)
 	}
-	if wp.PageInfo == nil {
-		return nil, fmt.Errorf("%w: page_info missing", errMalformed)
+	top, ok := raw.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: the response is not an object", errMalformed)
 	}
-	if wp.PageInfo.TotalPage < 0 || wp.PageInfo.TotalResults < 0 || wp.PageInfo.LimitPerPage < 0 {
-		return nil, fmt.Errorf("%w: negative page_info (total_page %d, total_results %d, limit_per_page %d)",
-			errMalformed, wp.PageInfo.TotalPage, wp.PageInfo.TotalResults, wp.PageInfo.LimitPerPage)
+	p := &page{info: noPageInfo}
+	switch pi := top["page_info"].(type) {
+	case nil:
+	case map[string]any:
+		for name, dst := range map[string]*int{"limit_per_page": &p.info.LimitPerPage, "page": &p.info.Page,
+			"total_page": &p.info.TotalPage, "total_results": &p.info.TotalResults} {
+			if v, ok := pi[name]; ok {
+				if f, ok := refNumber(v); ok && f >= 0 && f <= 1<<40 && f == math.Trunc(f) {
+					*dst = int(f)
+				}
+			}
+		}
+	default:
+		return nil, fmt.Errorf("%w: page_info is not an object", errMalformed)
 	}
-	p := &page{info: pageInfo(*wp.PageInfo)}
-	for _, w := range wp.Data {
-		if w == nil { // a null element is no task
+	var items []any
+	switch d := top["data"].(type) {
+	case nil:
+	case []any:
+		items = d
+	default:
+		return nil, fmt.Errorf("%w: data is not an array", errMalformed)
+	}
+	for _, item := range items {
+		if item == nil {
 			continue
 		}
-		p.tasks = append(p.tasks, task{})
-		t := &p.tasks[len(p.tasks)-1]
-		if w.ID != "" {
-			t.IDHash, t.HasID = maphash.String(seed, w.ID), true
+		w, ok := item.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%w: a task is not an object", errMalformed)
 		}
-		t.Model = orUnknown(w.ModelName)
-		t.Status = orUnknown(w.Status)
-		if w.CreatedAt != "" {
-			// An unreadable created_at still counts the task; it only
-			// cannot take part in the oldest-task timestamp.
-			t.Created, _ = time.Parse(time.RFC3339Nano, w.CreatedAt)
-		}
-		t.VideoNanos = Nanos(w.VideoEmbedding.duration())
-		t.AudioNanos = Nanos(w.AudioEmbedding.duration())
+		p.tasks = append(p.tasks, refTask(w, seed))
 	}
 	return p, nil
+}
+
+func refTask(w map[string]any, seed maphash.Seed) task {
+	t := task{Model: Unknown, Status: Unknown}
+	bad := func(f Field) { t.Malformed |= 1 << f }
+	switch id := w["_id"].(type) {
+	case nil:
+	case string:
+		if id != "" {
+			t.IDHash, t.HasID = maphash.String(seed, id), true
+		}
+	case json.Number:
+		t.IDHash, t.HasID = maphash.String(seed, string(id)), true
+	default:
+		bad(FieldID)
+	}
+	label := func(f Field, v any, clean func([]byte) string) string {
+		switch s := v.(type) {
+		case nil:
+		case string:
+			return clean([]byte(s))
+		default:
+			bad(f)
+		}
+		return Unknown
+	}
+	t.Model = label(FieldModel, w["model_name"], labelValue)
+	t.Status = label(FieldStatus, w["status"], statusValue)
+	when := func(f Field, v any) time.Time {
+		var tm time.Time
+		ok := true
+		switch x := v.(type) {
+		case nil:
+		case string:
+			tm, ok = parseTimestamp([]byte(x))
+		case json.Number:
+			var secs float64
+			if secs, ok = refNumber(x); ok {
+				tm, ok = unixTimestamp(secs)
+			}
+		default:
+			ok = false
+		}
+		if !ok {
+			bad(f)
+		}
+		return tm
+	}
+	t.Created = when(FieldCreated, w["created_at"])
+	t.Updated = when(FieldUpdated, w["updated_at"])
+	duration := func(f Field, v any) int64 {
+		emb, ok := v.(map[string]any)
+		if v != nil && !ok {
+			bad(f)
+		}
+		md, ok := emb["metadata"].(map[string]any)
+		if emb["metadata"] != nil && !ok {
+			bad(f)
+		}
+		d, present := md["duration"]
+		if !present || d == nil {
+			return 0
+		}
+		secs, ok := refNumber(d)
+		if !ok {
+			bad(f)
+			return 0
+		}
+		return Nanos(secs)
+	}
+	t.VideoNanos = duration(FieldVideoDuration, w["video_embedding"])
+	t.AudioNanos = duration(FieldAudioDuration, w["audio_embedding"])
+	return t
+}
+
+// refNumber reads a JSON number, or a string holding one.
+func refNumber(v any) (float64, bool) {
+	var s string
+	switch x := v.(type) {
+	case json.Number:
+		s = string(x)
+	case string:
+		s = strings.TrimSpace(x)
+	default:
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
 }

@@ -34,9 +34,13 @@ type Options struct {
 	// ListingTimeout bounds a listing, which may outlive the scrape that
 	// started it: a scrape waits only until its own deadline.
 	ListingTimeout time.Duration
-	// Requests counts the HTTP requests of the Lister; the caller makes it
-	// first and hands its Observe to the client. Nil: none are counted.
-	Requests *Requests
+	// MaxModels bounds the distinct model_name values exported per API;
+	// the rest are exported as model_name="other".
+	MaxModels int
+	// Traffic counts the HTTP requests of the Lister and keeps its
+	// rate-limit headers; the caller makes it first and hands its methods
+	// to the client. Nil: none are seen.
+	Traffic *Traffic
 	// Hint, when set, says what an operator can do about a failed listing
 	// of a given reason (client.Reason); the text is logged with the error.
 	Hint   func(reason client.Reason) string
@@ -45,6 +49,11 @@ type Options struct {
 	Now func() time.Time
 }
 
+// DefaultMaxModels is the default of Options.MaxModels: TwelveLabs has a
+// handful of models; a hundred leaves room for years of them and bounds a
+// flood of odd names to 100 × 3 series per metric.
+const DefaultMaxModels = 100
+
 // Exporter holds what outlives a scrape: the state of each API (state.go),
 // the counters, and the listings in flight that concurrent scrapes share.
 type Exporter struct {
@@ -52,7 +61,7 @@ type Exporter struct {
 	opts     Options
 	flight   singleflight.Group
 	state    *states
-	failures *prometheus.CounterVec
+	counters counters
 }
 
 type result struct {
@@ -78,19 +87,16 @@ func New(lister Lister, opts Options) *Exporter {
 	if opts.ListingTimeout <= 0 {
 		opts.ListingTimeout = 5 * time.Minute
 	}
-	if opts.Requests == nil {
-		opts.Requests = NewRequests()
+	if opts.Traffic == nil {
+		opts.Traffic = NewTraffic()
+	}
+	if opts.MaxModels <= 0 {
+		opts.MaxModels = DefaultMaxModels
 	}
 	if opts.Hint == nil {
 		opts.Hint = func(client.Reason) string { return "" }
 	}
-	e := &Exporter{lister: lister, opts: opts, state: newStates(opts.APIs), failures: newFailures()}
-	for _, api := range opts.APIs {
-		for _, r := range client.Reasons {
-			e.failures.WithLabelValues(string(api), string(r))
-		}
-	}
-	return e
+	return &Exporter{lister: lister, opts: opts, state: newStates(opts.APIs, opts.MaxModels), counters: newCounters(opts.APIs)}
 }
 
 // Collector returns the collector of one scrape: its listings are bounded
@@ -118,9 +124,8 @@ func (e *Exporter) listing(ctx context.Context, api client.API) result {
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.opts.ListingTimeout)
 		defer cancel()
 		l, err := e.lister.List(lctx, client.LastWindow(api, start, e.opts.Lookback))
-		r := result{listing: l, err: err, done: e.opts.Now()}
-		e.state.finish(api, r)
-		e.report(api, r)
+		r, folded, first := e.state.finish(api, result{listing: l, err: err, done: e.opts.Now()})
+		e.report(api, r, folded, first)
 		return r, nil
 	})
 	var wait <-chan struct{} = ctx.Done()
@@ -168,16 +173,29 @@ func (e *Exporter) hopeless(ctx context.Context, api client.API) bool {
 	return st.last.listing.Duration-elapsed > time.Until(dl)
 }
 
-// report logs a finished listing and counts a failure by its reason.
-func (e *Exporter) report(api client.API, r result) {
+// report logs a finished listing and counts a failure by its reason, or
+// the unreadable fields of a success.
+func (e *Exporter) report(api client.API, r result, folded folding, first bool) {
 	log := e.opts.Logger.With("api", string(api))
 	if r.err != nil {
 		reason := client.ReasonOf(r.err)
-		e.failures.WithLabelValues(string(api), string(reason)).Inc()
+		e.counters.failures.WithLabelValues(string(api), string(reason)).Inc()
 		log.Error("listing failed", "err", r.err, "reason", string(reason), "hint", e.opts.Hint(reason))
 		return
 	}
 	l := r.listing
+	for f, n := range l.Malformed {
+		if n > 0 {
+			e.counters.malformed.WithLabelValues(string(api), client.FieldNames[f]).Add(float64(n))
+		}
+	}
+	if first {
+		log.Warn("too many distinct label values: the rest are exported as \"other\"", "models_folded", folded.models,
+			"statuses_folded", folded.statuses, "max_models", e.opts.MaxModels, "max_unknown_statuses", maxUnknownStatuses)
+	}
+	if l.OutsideWindow > 0 {
+		log.Debug("the API listed tasks created outside the window asked for; not counted", "tasks", l.OutsideWindow)
+	}
 	if l.Relisted > 0 {
 		log.Info("the listed tasks changed while they were read; listed again", "requests", l.Requests)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/twelvelabs-community/twelvelabs_exporter/client"
@@ -110,12 +112,17 @@ func golden(t *testing.T, c prometheus.Collector, name string) {
 }
 
 func TestExpositionBothAPIsUp(t *testing.T) {
-	requests := NewRequests()
-	e := New(&fakeLister{listings: sampleListings()}, Options{APIs: client.APIs, Requests: requests, Now: func() time.Time { return now }})
-	requests.Observe(client.V1, "200")
-	requests.Observe(client.V1, "200")
-	requests.Observe(client.V1, "503")
-	requests.Observe(client.V2, "error")
+	traffic := NewTraffic()
+	listings := sampleListings()
+	listings[client.V1].Malformed[client.FieldVideoDuration] = 2
+	listings[client.V1].Malformed[client.FieldCreated] = 1
+	e := New(&fakeLister{listings: listings}, Options{APIs: client.APIs, Traffic: traffic, Now: func() time.Time { return now }})
+	traffic.Observe(client.V1, "200")
+	traffic.Observe(client.V1, "200")
+	traffic.Observe(client.V1, "503")
+	traffic.Observe(client.V2, "error")
+	traffic.ObserveRateLimit(client.V2, client.RateLimit{Limit: 600, Remaining: 598, Reset: now.Add(30 * time.Second)})
+	traffic.ObserveRateLimit(client.V1, client.RateLimit{Limit: -1, Remaining: 0})
 	golden(t, e.Collector(context.Background()), "both_up")
 }
 
@@ -329,4 +336,72 @@ func TestScrapeDoesNotWaitForAListingThatCannotFinish(t *testing.T) {
 	if s.calls.Load() != 2 {
 		t.Errorf("%d listings, want the second one started in the background", s.calls.Load())
 	}
+}
+
+// A flood of distinct model names costs a bounded number of series: the
+// first MaxModels (busiest first) keep their name, the rest are "other";
+// unknown statuses are bounded the same way.
+func TestLabelValuesAreBounded(t *testing.T) {
+	groups := map[client.GroupKey]*client.Group{}
+	for i := range 2000 {
+		groups[client.GroupKey{Model: fmt.Sprintf("model-%04d", i), Status: "ready"}] = &client.Group{Tasks: 2000 - i, OldestCreated: now}
+	}
+	for i := range 30 {
+		groups[client.GroupKey{Model: "model-0000", Status: fmt.Sprintf("state-%02d", i)}] = &client.Group{Tasks: 1}
+	}
+	f := &fakeLister{listings: map[client.API]*client.Listing{client.V1: {Groups: groups}}}
+	e := New(f, Options{APIs: []client.API{client.V1}, MaxModels: 50, Now: func() time.Time { return now }})
+	c := e.Collector(context.Background())
+	if n := testutil.CollectAndCount(c, "twelvelabs_embed_tasks"); n != 51*3+10+1 {
+		t.Errorf("%d task series, want 51 models x 3 statuses + 10 unknown statuses + other", n)
+	}
+	if err := testutil.CollectAndCompare(c, strings.NewReader(`
+# HELP twelvelabs_exporter_folded_label_values Distinct values of the label that the last successful listing of the API exported as "other", past the bound on distinct values.
+# TYPE twelvelabs_exporter_folded_label_values gauge
+twelvelabs_exporter_folded_label_values{api="v1",label="model_name"} 1950
+twelvelabs_exporter_folded_label_values{api="v1",label="status"} 20
+`), "twelvelabs_exporter_folded_label_values"); err != nil {
+		t.Error(err)
+	}
+	var total float64
+	for _, m := range gather(t, c)["twelvelabs_embed_tasks"].GetMetric() {
+		total += m.GetGauge().GetValue()
+	}
+	if want := float64(2000*2001/2 + 30); total != want {
+		t.Errorf("%v tasks exported, want every one of %v, folded or not", total, want)
+	}
+	problems, err := testutil.CollectAndLint(c)
+	if err != nil || len(problems) != 0 {
+		t.Errorf("lint: %v %v", err, problems)
+	}
+}
+
+// A label value that cannot be exported costs its own series only:
+// twelvelabs_up and the rest still reach Prometheus.
+func TestInvalidLabelValueLeavesTheRestOfTheScrape(t *testing.T) {
+	f := &fakeLister{listings: map[client.API]*client.Listing{client.V1: {Groups: map[client.GroupKey]*client.Group{
+		{Model: "bad\xff", Status: "ready"}: {Tasks: 1},
+		{Model: "good", Status: "ready"}:    {Tasks: 2},
+	}}}}
+	e := New(f, Options{APIs: []client.API{client.V1}, Now: func() time.Time { return now }})
+	mfs := gather(t, e.Collector(context.Background()))
+	if up := mfs["twelvelabs_up"].GetMetric(); len(up) != 1 || up[0].GetGauge().GetValue() != 1 {
+		t.Errorf("twelvelabs_up %v, want 1", up)
+	}
+	if n := len(mfs["twelvelabs_embed_tasks"].GetMetric()); n != 3 {
+		t.Errorf("%d task series, want the good model's 3", n)
+	}
+}
+
+// gather collects c the way a scrape does, keeping what could be made.
+func gather(t *testing.T, c prometheus.Collector) map[string]*dto.MetricFamily {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(c)
+	mfs, _ := reg.Gather() // the errors are the series left out
+	out := map[string]*dto.MetricFamily{}
+	for _, mf := range mfs {
+		out[mf.GetName()] = mf
+	}
+	return out
 }

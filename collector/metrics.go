@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -35,7 +34,11 @@ var (
 	lastSuccessDesc = prometheus.NewDesc(namespace+"_exporter_last_success_timestamp_seconds",
 		"Unix time at which the last successful listing of the API finished, absent until one has.", apiLabels, nil)
 
-	scrapeDescs = []*prometheus.Desc{tasksDesc, videoDesc, audioDesc, oldestDesc, upDesc, durationDesc, pagesDesc, lastSuccessDesc}
+	foldedDesc = prometheus.NewDesc(namespace+"_exporter_folded_label_values",
+		"Distinct values of the label that the last successful listing of the API exported as \"other\", past the bound on distinct values.",
+		[]string{"api", "label"}, nil)
+
+	scrapeDescs = []*prometheus.Desc{tasksDesc, videoDesc, audioDesc, oldestDesc, upDesc, durationDesc, pagesDesc, lastSuccessDesc, foldedDesc}
 
 	// knownStatuses are exported for every model seen, zero or not.
 	knownStatuses = []string{"processing", "ready", "failed"}
@@ -51,10 +54,13 @@ func (s *scrape) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range scrapeDescs {
 		ch <- d
 	}
-	s.e.opts.Requests.vec.Describe(ch)
-	s.e.failures.Describe(ch)
+	s.e.opts.Traffic.describe(ch)
+	s.e.counters.describe(ch)
 }
 
+// Collect sends each API's health first and its task metrics after, each
+// metric checked as it is made: whatever a listing held, twelvelabs_up and
+// the other series reach Prometheus.
 func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 	apis := s.e.opts.APIs
 	results := make([]result, len(apis))
@@ -64,32 +70,40 @@ func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 	}
 	wg.Wait()
 
+	log := func(err error) {
+		s.e.opts.Logger.Error("a metric could not be made; left out of the scrape", "err", err)
+	}
 	for i, api := range apis {
 		a := string(api)
 		r := results[i]
 		up := 0.0
 		if r.err == nil && r.listing != nil {
 			up = 1
-			collectGroups(ch, a, r.listing)
 		}
-		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, up, a)
+		send(ch, log, upDesc, prometheus.GaugeValue, up, a)
 		if l := r.listing; l != nil {
-			ch <- prometheus.MustNewConstMetric(durationDesc, prometheus.GaugeValue, l.Duration.Seconds(), a)
-			ch <- prometheus.MustNewConstMetric(pagesDesc, prometheus.GaugeValue, float64(l.Pages), a)
+			send(ch, log, durationDesc, prometheus.GaugeValue, l.Duration.Seconds(), a)
+			send(ch, log, pagesDesc, prometheus.GaugeValue, float64(l.Pages), a)
 		}
-		if good := s.e.state.get(api).good; good.listing != nil {
-			ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, unixSeconds(good.done), a)
+		st := s.e.state.get(api)
+		if st.good.listing != nil {
+			send(ch, log, lastSuccessDesc, prometheus.GaugeValue, unixSeconds(st.good.done), a)
+			send(ch, log, foldedDesc, prometheus.GaugeValue, float64(st.folded.models), a, "model_name")
+			send(ch, log, foldedDesc, prometheus.GaugeValue, float64(st.folded.statuses), a, "status")
+		}
+		if up == 1 {
+			collectGroups(ch, log, a, r.listing)
 		}
 	}
-	s.e.opts.Requests.vec.Collect(ch)
-	s.e.failures.Collect(ch)
+	s.e.opts.Traffic.collect(ch, log)
+	s.e.counters.collect(ch)
 }
 
 // collectGroups exports the task metrics of one listing. The known statuses
 // are zero-filled for every model seen, so that a status emptying out reads
 // 0 rather than vanishing; statuses the exporter does not know are exported
 // as they come.
-func collectGroups(ch chan<- prometheus.Metric, api string, l *client.Listing) {
+func collectGroups(ch chan<- prometheus.Metric, log func(error), api string, l *client.Listing) {
 	var models, statuses []string
 	for k := range l.Groups {
 		if !slices.Contains(models, k.Model) {
@@ -101,11 +115,11 @@ func collectGroups(ch chan<- prometheus.Metric, api string, l *client.Listing) {
 	}
 	zero := &client.Group{}
 	emit := func(model, status string, g *client.Group) {
-		ch <- prometheus.MustNewConstMetric(tasksDesc, prometheus.GaugeValue, float64(g.Tasks), api, model, status)
-		ch <- prometheus.MustNewConstMetric(videoDesc, prometheus.GaugeValue, g.VideoSeconds(), api, model, status)
-		ch <- prometheus.MustNewConstMetric(audioDesc, prometheus.GaugeValue, g.AudioSeconds(), api, model, status)
+		send(ch, log, tasksDesc, prometheus.GaugeValue, float64(g.Tasks), api, model, status)
+		send(ch, log, videoDesc, prometheus.GaugeValue, g.VideoSeconds(), api, model, status)
+		send(ch, log, audioDesc, prometheus.GaugeValue, g.AudioSeconds(), api, model, status)
 		if g.Tasks > 0 && !g.OldestCreated.IsZero() {
-			ch <- prometheus.MustNewConstMetric(oldestDesc, prometheus.GaugeValue, unixSeconds(g.OldestCreated), api, model, status)
+			send(ch, log, oldestDesc, prometheus.GaugeValue, unixSeconds(g.OldestCreated), api, model, status)
 		}
 	}
 	for _, model := range models {
@@ -123,7 +137,3 @@ func collectGroups(ch chan<- prometheus.Metric, api string, l *client.Listing) {
 		}
 	}
 }
-
-// unixSeconds keeps microseconds: UnixMicro is exact in a float64, so the
-// division rounds once and 12:00:00.939 prints as .939, not .9390001.
-func unixSeconds(t time.Time) float64 { return float64(t.UnixMicro()) / 1e6 }

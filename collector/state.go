@@ -13,6 +13,9 @@ type apiState struct {
 	last    result    // the latest listing to finish, failed or not
 	good    result    // the latest listing that succeeded
 	running time.Time // start of the listing in flight; zero when none is
+	// models and statuses are the label values admitted for export.
+	models, statuses *admitted
+	folded           folding // of the latest successful listing
 }
 
 // states holds one apiState per configured API; the set of APIs is fixed
@@ -22,19 +25,27 @@ type states struct {
 	byAPI map[client.API]*apiState
 }
 
-func newStates(apis []client.API) *states {
+func newStates(apis []client.API, maxModels int) *states {
 	s := &states{byAPI: make(map[client.API]*apiState, len(apis))}
 	for _, api := range apis {
-		s.byAPI[api] = &apiState{}
+		s.byAPI[api] = &apiState{models: newAdmitted(maxModels), statuses: newAdmitted(maxUnknownStatuses)}
 	}
 	return s
 }
 
-// get returns a copy of api's state.
-func (s *states) get(api client.API) apiState {
+// view is a copy of what a scrape reads of an API's state.
+type view struct {
+	last, good result
+	running    time.Time
+	folded     folding
+}
+
+// get returns a copy of what a scrape reads of api's state.
+func (s *states) get(api client.API) view {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return *s.byAPI[api]
+	st := s.byAPI[api]
+	return view{last: st.last, good: st.good, running: st.running, folded: st.folded}
 }
 
 // begin marks a listing of api as running since start.
@@ -44,14 +55,21 @@ func (s *states) begin(api client.API, start time.Time) {
 	s.mu.Unlock()
 }
 
-// finish records the listing that ended.
-func (s *states) finish(api client.API, r result) {
+// finish records the listing that ended, its label values bounded; first
+// is true the first time a listing of api had values folded into Other.
+func (s *states) finish(api client.API, r result) (kept result, f folding, first bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.byAPI[api]
 	st.running = time.Time{}
-	st.last = r
-	if r.err == nil {
+	if r.err == nil && r.listing != nil {
+		r.listing, st.folded = fold(r.listing, st.models, st.statuses)
+		f = st.folded
+		if (f.models > 0 || f.statuses > 0) && !st.models.warned {
+			st.models.warned, first = true, true
+		}
 		st.good = r
 	}
+	st.last = r
+	return r, f, first
 }
