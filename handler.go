@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -70,12 +72,16 @@ func newHandler(cfg *config, exp *collector.Exporter, logger *slog.Logger) (http
 func handle(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("not a path the server can serve: %v", r)
+			// The first line, without the source positions it names.
+			msg, _, _ := strings.Cut(fmt.Sprint(r), "\n")
+			err = fmt.Errorf("not a path the server can serve: %s", registeredAt.ReplaceAllString(msg, ""))
 		}
 	}()
 	mux.Handle(pattern, h)
 	return nil
 }
+
+var registeredAt = regexp.MustCompile(` \(registered at [^)]*\)`)
 
 // newRegistry holds the collectors shared by every scrape.
 func newRegistry() *prometheus.Registry {
