@@ -207,6 +207,13 @@ func TestStartupErrorsSayWhatToFix(t *testing.T) {
 	if err := os.WriteFile(emptyFile, []byte("\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	bom := filepath.Join(dir, "bom")
+	twoLines := filepath.Join(dir, "two-lines")
+	for path, content := range map[string]string{bom: "\xef\xbb\xbf" + simKey, twoLines: simKey + "\nsecond-line\n"} {
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	unreadable := filepath.Join(dir, "unreadable")
 	if err := os.Mkdir(unreadable, 0o700); err != nil { // a directory cannot be read as a file
 		t.Fatal(err)
@@ -222,6 +229,10 @@ func TestStartupErrorsSayWhatToFix(t *testing.T) {
 		{"empty key file", nil, []string{"--twelvelabs.api-key-file=" + emptyFile}, "API key file " + emptyFile + " is empty"},
 		{"missing key file", nil, []string{"--twelvelabs.api-key-file=" + dir + "/nope"}, "no such file or directory"},
 		{"unreadable key file", nil, []string{"--twelvelabs.api-key-file=" + unreadable}, "is a directory"},
+		{"key file with a byte-order mark", nil, []string{"--twelvelabs.api-key-file=" + bom}, "API key file " + bom + " starts with a byte-order mark"},
+		{"key file of two lines", nil, []string{"--twelvelabs.api-key-file=" + twoLines}, "API key file " + twoLines + " holds more than one line"},
+		{"key variable with a newline inside", []string{"TWELVELABS_API_KEY=" + simKey + "\nx"}, nil, "$TWELVELABS_API_KEY holds more than one line"},
+		{"bad max models", []string{"TWELVELABS_API_KEY=" + simKey}, []string{"--twelvelabs.max-models=0"}, "--twelvelabs.max-models=0: want at least 1"},
 		{"bad API", []string{"TWELVELABS_API_KEY=" + simKey}, []string{"--twelvelabs.embed-api=v3"}, `--twelvelabs.embed-api: unknown Embed API "v3"`},
 		{"bad URL", []string{"TWELVELABS_API_KEY=" + simKey}, []string{"--twelvelabs.url=api.twelvelabs.io"}, "--twelvelabs.url"},
 		{"bad concurrency", []string{"TWELVELABS_API_KEY=" + simKey}, []string{"--twelvelabs.concurrency=0"}, "--twelvelabs.concurrency=0: want at least 1"},
