@@ -454,7 +454,8 @@ func (c *Client) try(ctx context.Context, api API, n int, target string, request
 			}
 			// A body cut short in transit may come whole next time; one
 			// too large or of the wrong shape will not.
-			final := errors.Is(err, errBodyTooLarge) || errors.Is(err, errMalformed) || errors.Is(err, errTooManyItems)
+			final := errors.Is(err, errBodyTooLarge) || errors.Is(err, errMalformed) || errors.Is(err, errTooManyItems) ||
+				errors.Is(err, errTokenTooLarge)
 			return nil, retryDelay(final, 0), fmt.Errorf("GET %s page %d: %w", api.Path(), n, err)
 		}
 		return p, 0, nil

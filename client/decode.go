@@ -70,6 +70,7 @@ type pageDecoder struct {
 	seed     maphash.Seed
 	dec      *jsontext.Decoder
 	lr       io.LimitedReader
+	guard    tokenGuard
 	maxItems int
 	tasks    []task
 	models   map[string]string // raw name -> label value
@@ -79,7 +80,7 @@ type pageDecoder struct {
 
 func newPageDecoder(seed maphash.Seed) *pageDecoder {
 	d := &pageDecoder{seed: seed, models: map[string]string{}, statuses: map[string]string{}}
-	d.dec = jsontext.NewDecoder(&d.lr)
+	d.dec = jsontext.NewDecoder(&d.guard)
 	return d
 }
 
@@ -91,10 +92,11 @@ var errTooManyItems = errors.New("page holds more items than the page_limit aske
 // decoding stops there, so that memory stays bounded by one page.
 func (d *pageDecoder) decode(r io.Reader, limit int64, maxItems int) (*page, error) {
 	d.lr = io.LimitedReader{R: r, N: limit + 1}
+	d.guard.reset(&d.lr)
 	d.maxItems = maxItems
 	// Duplicate names and invalid UTF-8 are let through, as encoding/json
 	// does: the last duplicate wins, and checking costs time on every name.
-	d.dec.Reset(&d.lr, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	d.dec.Reset(&d.guard, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	d.tasks = d.tasks[:0]
 	p, err := d.decodeTop()
 	if d.lr.N <= 0 {
@@ -104,6 +106,9 @@ func (d *pageDecoder) decode(r io.Reader, limit int64, maxItems int) (*page, err
 		var se *jsontext.SyntacticError
 		if errors.As(err, &se) && !errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, errMalformed) {
 			return nil, fmt.Errorf("%w: %w", errMalformed, err)
+		}
+		if errors.Is(err, errTooManyItems) || errors.Is(err, errTokenTooLarge) {
+			return nil, err
 		}
 		// Anything else is too many items, the body ending early or the
 		// connection failing under it.

@@ -103,7 +103,7 @@ func ReasonOf(err error) Reason {
 			return ReasonTimeout
 		}
 		return ReasonBadRequest
-	case errors.Is(err, errBodyTooLarge), errors.Is(err, errTooManyPages):
+	case errors.Is(err, errBodyTooLarge), errors.Is(err, errTooManyPages), errors.Is(err, errTooManyItems), errors.Is(err, errTokenTooLarge):
 		return ReasonTooLarge
 	case errors.Is(err, errMalformed):
 		return ReasonMalformed
