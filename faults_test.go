@@ -12,6 +12,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/twelvelabs-community/twelvelabs_exporter/client"
 	"github.com/twelvelabs-community/twelvelabs_exporter/internal/testproc"
@@ -102,7 +105,9 @@ type faultRow struct {
 	reason    string // when not up: the reason counted for v1
 	// malformed: twelvelabs_exporter_malformed_fields_total for v1, by field
 	malformed map[string]float64
-	timeout   string // X-Prometheus-Scrape-Timeout-Seconds; 2.5 when empty
+	// check, when set, looks further at the first scrape.
+	check   func(t *testing.T, sim *simulator.Server, mfs map[string]*dto.MetricFamily, logs string)
+	timeout string // X-Prometheus-Scrape-Timeout-Seconds; 2.5 when empty
 }
 
 func TestFaultMatrix(t *testing.T) {
@@ -168,7 +173,7 @@ func TestFaultMatrix(t *testing.T) {
 		}, up: 1, codes: map[string]float64{"200": 1}, noTasks: true},
 		{name: "body larger than the limit", fault: func(*faultAPI) faultFunc {
 			return always(200, nil, `{"data":[],"pad":"`+strings.Repeat("x", client.DefaultMaxBodyBytes+10)+`"}`)
-		}, up: 0, reason: "too_large", codes: map[string]float64{"200": 1}, logHas: "exceeds the size limit",
+		}, up: 0, reason: "too_large", codes: map[string]float64{"200": 1}, logHas: "a JSON value is too long",
 			timeout: "20"}, // 16 MiB a page, read under -race on a busy machine
 		{name: "total_page absurd", fault: func(*faultAPI) faultFunc {
 			return always(200, nil, `{"data":[{"_id":"a","status":"ready"}],"page_info":{"limit_per_page":50,"page":1,"total_page":999999999,"total_results":1}}`)
@@ -221,6 +226,66 @@ func TestFaultMatrix(t *testing.T) {
 				return strings.HasSuffix(r.URL.Path, "/embed/tasks") && reply(w, 503, nil, `{"code":"unavailable","message":"down"}`)
 			}
 		}, up: 0, reason: "server_error", codes: map[string]float64{"503": 3}, logHas: "HTTP 503 unavailable: down"},
+		// The simulator's answers as real servers and gateways give them.
+		{name: "sim: an account without tasks answers null", fault: simKind(simulator.FaultNullLists), up: 1, noTasks: true,
+			codes: map[string]float64{"200": 1}},
+		{name: "sim: no page_info, pages read while full", fault: simKind(simulator.FaultNoPageInfo), up: 1, codes: map[string]float64{"200": 3}},
+		{name: "sim: page_info without totals", fault: simKind(simulator.FaultNoTotalPage), up: 1, codes: map[string]float64{"200": 3}},
+		{name: "sim: total_page 1 and total_results 0 while pages are full", fault: simKind(simulator.FaultUnderstatedTotal), up: 1,
+			codes: map[string]float64{"200": 3}},
+		{name: "sim: invalid UTF-8 and capitalised statuses", fault: simKind(simulator.FaultOddLabels), up: 1, codes: map[string]float64{"200": 3},
+			check: func(t *testing.T, _ *simulator.Server, mfs map[string]*dto.MetricFamily, _ string) {
+				for _, m := range mfs["twelvelabs_embed_tasks"].GetMetric() {
+					for _, lp := range m.GetLabel() {
+						if v := lp.GetValue(); !utf8.ValidString(v) || v != strings.TrimSpace(v) || (lp.GetName() == "status" && v != strings.ToLower(v)) {
+							t.Errorf("label %s=%q: want valid, trimmed and, for status, lower case", lp.GetName(), v)
+						}
+					}
+				}
+			}},
+		{name: "sim: a distinct model name per task", fault: simKind(simulator.FaultManyModels), up: 1, args: []string{"--twelvelabs.max-models=20"},
+			check: func(t *testing.T, _ *simulator.Server, mfs map[string]*dto.MetricFamily, logs string) {
+				models := map[string]bool{}
+				for _, m := range mfs["twelvelabs_embed_tasks"].GetMetric() {
+					l := map[string]string{}
+					for _, lp := range m.GetLabel() {
+						l[lp.GetName()] = lp.GetValue()
+					}
+					if l["api"] == "v1" {
+						models[l["model_name"]] = true
+					}
+				}
+				if len(models) != 21 || !models["other"] {
+					t.Errorf("%d model names exported, want 20 and other", len(models))
+				}
+				if got, _ := testproc.Value(mfs, "twelvelabs_exporter_folded_label_values", map[string]string{"api": "v1", "label": "model_name"}); got != n-20 {
+					t.Errorf("folded model names %v, want %d", got, n-20)
+				}
+				if strings.Count(logs, "too many distinct label values") != 2 {
+					t.Errorf("the fold should be logged once per API:\n%s", logs)
+				}
+			}},
+		{name: "sim: odd fields count the task", fault: simKind(simulator.FaultOddFields), up: 1, codes: map[string]float64{"200": 3},
+			malformed: map[string]float64{"video_embedding.metadata.duration": 36, "created_at": 12, "model_name": 12, "_id": 0, "status": 0}},
+		{name: "sim: timestamps in every form servers write", fault: simKind(simulator.FaultOddTimestamps), up: 1, codes: map[string]float64{"200": 3},
+			check: exactly, malformed: map[string]float64{"created_at": 0}},
+		{name: "sim: tasks outside the window asked for", fault: simKind(simulator.FaultOutsideWindow), up: 1, codes: map[string]float64{"200": 3},
+			check: exactly},
+		{name: "sim: 16 MiB of tiny items", fault: simKind(simulator.FaultOversizedPage), up: 0, reason: "too_large", codes: map[string]float64{"200": 1}},
+		{name: "sim: a 20 MiB model name", fault: simKind(simulator.FaultHugeString), up: 0, reason: "too_large", codes: map[string]float64{"200": 1}},
+		{name: "sim: redirect to another host", fault: simKind(simulator.FaultRedirectOffHost), up: 0, reason: "transport",
+			codes: map[string]float64{"302": 1}, logHas: "redirect refused"},
+		{name: "sim: redirect on the same host", fault: simKind(simulator.FaultRedirectSameHost), up: 1},
+		{name: "sim: a 401 echoing the key", fault: simKind(simulator.FaultEchoKey), up: 0, reason: "key_rejected", codes: map[string]float64{"401": 1}},
+		{name: "sim: a long body with the key across the read limit", fault: simKind(simulator.FaultEchoKeyLong), up: 0, reason: "bad_request",
+			codes: map[string]float64{"400": 1}},
+		{name: "sim: 429 with X-Ratelimit-Reset past the listing's deadline", fault: simKindRetry(simulator.FaultRateLimitReset, "30"), up: 0,
+			reason: "rate_limited", codes: map[string]float64{"429": 1}, args: []string{"--twelvelabs.timeout=5s"}, scrapeMax: time.Second},
+		{name: "sim: 403 plan not allowed is not a rejected key", fault: simKind(simulator.FaultNotAllowed), up: 0, reason: "not_allowed",
+			codes: map[string]float64{"403": 1}, check: notRotate},
+		{name: "sim: 403 region not allowed", fault: simKind(simulator.FaultRegionNotAllowed), up: 0, reason: "not_allowed",
+			codes: map[string]float64{"403": 1}, check: notRotate},
+		{name: "sim: a gateway's HTML page with 200", fault: simKind(simulator.FaultHTML200), up: 0, reason: "malformed", codes: map[string]float64{"200": 1}},
 		{name: "hang: never answers", fault: func(*faultAPI) faultFunc {
 			return func(w http.ResponseWriter, r *http.Request, _ int) bool { <-r.Context().Done(); return true }
 		}, args: []string{"--twelvelabs.request-timeout=300ms", "--twelvelabs.retries=1"}, up: 0, reason: "timeout", scrapeMax: 2300 * time.Millisecond}, // the scrape's deadline is 2 s
@@ -310,6 +375,9 @@ func TestFaultMatrix(t *testing.T) {
 					t.Errorf("malformed_fields_total{api=v1,field=%s} = %v, want %v", f, got, want)
 				}
 			}
+			if row.check != nil {
+				row.check(t, sim, mfs, logs.String())
+			}
 			for c, want := range row.codes {
 				if got, _ := testproc.Value(mfs, "twelvelabs_exporter_api_requests_total", map[string]string{"api": "v1", "code": c}); got != want {
 					t.Errorf("requests{api=v1,code=%s} = %v, want %v", c, got, want)
@@ -329,6 +397,7 @@ func TestFaultMatrix(t *testing.T) {
 			// The API heals: a scrape recovers fully, within a few tries for
 			// a listing that was still hung in the background.
 			api.fault.Store(nil)
+			sim.SetFault(simulator.Fault{})
 			if row.basePath != "" {
 				return
 			}
@@ -350,8 +419,11 @@ func TestFaultMatrix(t *testing.T) {
 			everything.WriteString(logs.String())
 		})
 	}
-	if strings.Contains(everything.String(), faultKey) {
-		t.Error("the API key appears in a log line, an error or a metric")
+	for i := 0; i+8 <= len(faultKey); i++ {
+		if strings.Contains(everything.String(), faultKey[i:i+8]) {
+			t.Errorf("a fragment of the API key (%q) appears in a log line, an error or a metric", faultKey[i:i+8])
+			break
+		}
 	}
 	if everything.Len() < 10000 {
 		t.Errorf("only %d bytes of output searched for the key", everything.Len())
@@ -363,4 +435,41 @@ func TestFaultMatrix(t *testing.T) {
 func faultHandler(t *testing.T, base string, logs *testproc.SyncBuffer, args ...string) http.Handler {
 	t.Helper()
 	return wired(t, logs, func(string) (string, bool) { return "", false }, append([]string{"--twelvelabs.url=" + base}, args...)...)
+}
+
+// simKind has the simulator answer every request with one of its kinds.
+func simKind(kind simulator.FaultKind) func(*faultAPI) faultFunc {
+	return simKindRetry(kind, "")
+}
+
+func simKindRetry(kind simulator.FaultKind, retryAfter string) func(*faultAPI) faultFunc {
+	return func(f *faultAPI) faultFunc {
+		f.sim.SetFault(simulator.Fault{Kind: kind, Ratio: 1, RetryAfter: retryAfter})
+		return func(http.ResponseWriter, *http.Request, int) bool { return false }
+	}
+}
+
+// exactly checks every series of v1 against the simulator's own aggregate.
+func exactly(t *testing.T, sim *simulator.Server, mfs map[string]*dto.MetricFamily, _ string) {
+	t.Helper()
+	for k, g := range simulator.Aggregate(sim.Tasks(simulator.V1), simulator.V1, time.Time{}, time.Time{}, time.Now()) {
+		l := map[string]string{"api": "v1", "model_name": k.Model, "status": k.Status}
+		if got, _ := testproc.Value(mfs, "twelvelabs_embed_tasks", l); got != float64(g.Tasks) {
+			t.Errorf("tasks%v = %v, want %d", l, got, g.Tasks)
+		}
+		if got, _ := testproc.Value(mfs, "twelvelabs_embed_tasks_video_duration_seconds", l); got != float64(g.VideoNanos)/1e9 {
+			t.Errorf("video%v = %v, want %v", l, got, float64(g.VideoNanos)/1e9)
+		}
+		if got, _ := testproc.Value(mfs, "twelvelabs_embed_tasks_oldest_created_timestamp_seconds", l); got != float64(g.Oldest.UnixMicro())/1e6 {
+			t.Errorf("oldest%v = %v, want %v", l, got, float64(g.Oldest.UnixMicro())/1e6)
+		}
+	}
+}
+
+// notRotate: a plan or region refusal must not be taken for a bad key.
+func notRotate(t *testing.T, _ *simulator.Server, _ map[string]*dto.MetricFamily, logs string) {
+	t.Helper()
+	if strings.Contains(logs, "rotate") || !strings.Contains(logs, "reason=not_allowed") {
+		t.Errorf("a 403 for the plan or region must say not_allowed and never \"rotate\":\n%s", logs)
+	}
 }

@@ -6,9 +6,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/twelvelabs-community/twelvelabs_exporter/internal/testproc"
 	"github.com/twelvelabs-community/twelvelabs_exporter/simulator"
 )
 
@@ -151,5 +153,45 @@ func TestServerTimeouts(t *testing.T) {
 	}
 	if s.WriteTimeout <= cfg.timeout {
 		t.Errorf("write timeout %v must exceed the listing timeout %v, or slow answers are cut", s.WriteTimeout, cfg.timeout)
+	}
+}
+
+// A week-old account at steady state: tasks keep expiring at the window's
+// old edge while each listing reads it (the simulator's clock runs 200 ms
+// ahead per request). That shifts no page already read, so each scrape
+// costs ceil(N/50) requests, never a second listing.
+func TestWeekOldAccountCostsOneRequestPerPage(t *testing.T) {
+	sim := simulator.New(simKey)
+	var calls atomic.Int64
+	start := time.Now()
+	sim.SetClock(func() time.Time {
+		return start.Add(time.Since(start) + time.Duration(calls.Add(1))*200*time.Millisecond)
+	})
+	sim.SetTasks(simulator.V1, simulator.SteadyWeek(simulator.GenerateOptions{Seed: 8, N: 1010, Now: start.Add(-time.Second), API: simulator.V1}))
+	var logs testproc.SyncBuffer
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	h := wired(t, &logs, envWith("TWELVELABS_API_KEY", simKey), "--twelvelabs.url="+srv.URL+simulator.BasePath,
+		"--twelvelabs.embed-api=v1", "--twelvelabs.concurrency=1")
+	expired := false
+	for scrape := range 4 {
+		before := len(sim.Tasks(simulator.V1))
+		requests := sim.Requests(simulator.V1)
+		_, body, _ := serve(h, map[string]string{"X-Prometheus-Scrape-Timeout-Seconds": "10"})
+		got := sim.Requests(simulator.V1) - requests
+		after := len(sim.Tasks(simulator.V1))
+		expired = expired || after < before
+		if lo, hi := int64((after+49)/50), int64((before+49)/50); got < lo || got > hi {
+			t.Errorf("scrape %d: %d requests for %d..%d tasks, want ceil(N/50) = %d..%d", scrape, got, after, before, lo, hi)
+		}
+		if up, _ := testproc.Value(testproc.ParseMetrics(t, body), "twelvelabs_up", map[string]string{"api": "v1"}); up != 1 {
+			t.Errorf("scrape %d: twelvelabs_up %v", scrape, up)
+		}
+	}
+	if !expired {
+		t.Error("no task expired during the scrapes: the test did not model a week-old account")
+	}
+	if strings.Contains(logs.String(), "listed again") {
+		t.Errorf("expiry at the old edge caused a second listing:\n%s", logs.String())
 	}
 }

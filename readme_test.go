@@ -81,6 +81,7 @@ func TestReadmeMetricsTableMatchesTheExposition(t *testing.T) {
 	for _, api := range []string{"v1", "v2"} {
 		sim.SetTasks(api, simulator.Generate(simulator.GenerateOptions{Seed: 3, N: 80, Now: time.Now(), API: api, FailedRatio: 0.2, ProcessingRatio: 0.2}))
 	}
+	sim.SetRateLimitHeaders(600) // so that the rate-limit gauges are exported
 	code, body, _ := serve(testHandler(t, sim), nil)
 	if code != 200 {
 		t.Fatalf("HTTP %d", code)

@@ -55,6 +55,7 @@ type fixture struct {
 func newFixture(t *testing.T, mutate func(*Config), wrap func(http.Handler) http.Handler) *fixture {
 	t.Helper()
 	f := &fixture{sim: simulator.New(testKey)}
+	f.sim.SetClock(func() time.Time { return testNow })
 	var h http.Handler = f.sim
 	if wrap != nil {
 		h = wrap(h)
@@ -203,6 +204,7 @@ func TestListRelistsWhenPagesShift(t *testing.T) {
 	fresh := simulator.Task{ID: "fresh", Model: "marengo3.0", Status: "processing",
 		Created: testNow.Add(-time.Second), VideoSeconds: 1, AudioSeconds: -1}
 	sim := simulator.New(testKey)
+	sim.SetClock(func() time.Time { return testNow })
 	sim.SetTasks("v1", tasks)
 	var once sync.Once
 	f := newFixture(t, nil, func(h http.Handler) http.Handler {
@@ -228,6 +230,7 @@ func TestListRelistsWhenPagesShift(t *testing.T) {
 func TestListCountsEachIDOnce(t *testing.T) {
 	tasks := generate(V1, 140)
 	sim := simulator.New(testKey)
+	sim.SetClock(func() time.Time { return testNow })
 	sim.SetTasks("v1", tasks)
 	f := newFixture(t, nil, func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

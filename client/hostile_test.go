@@ -227,7 +227,11 @@ func TestListingReusesConnections(t *testing.T) {
 			t.Fatalf("err %v", err)
 		}
 	}
-	if n := conns.Load(); n > DefaultConcurrency+1 {
-		t.Errorf("%d connections for 3 listings of 20 pages, want at most %d", n, DefaultConcurrency+1)
+	// Undrained, each page costs a new connection (53 of 60 seen); drained,
+	// connections are kept across pages and listings. A connection goes
+	// back to the pool a moment after its body ends, so a request may
+	// still race it: allow twice the bound over three listings.
+	if n := conns.Load(); n > 2*(DefaultConcurrency+1) {
+		t.Errorf("%d connections for 3 listings of 20 pages, want at most %d", n, 2*(DefaultConcurrency+1))
 	}
 }

@@ -16,6 +16,8 @@ type ControlConfig struct {
 	Latency  *string   `json:"latency,omitempty"` // a Go duration, such as "50ms"
 	Workload *Workload `json:"workload,omitempty"`
 	Fault    *Fault    `json:"fault,omitempty"`
+	// RateLimitHeaders is SetRateLimitHeaders' limit; 0 sends none.
+	RateLimitHeaders *int `json:"rate_limit_headers,omitempty"`
 }
 
 // AddRequest is the body of POST /_sim/tasks: N tasks of one API, in one
@@ -29,11 +31,14 @@ type AddRequest struct {
 }
 
 type controlState struct {
-	Latency  string           `json:"latency"`
-	Workload Workload         `json:"workload"`
-	Fault    Fault            `json:"fault"`
-	Tasks    map[string]int   `json:"tasks"`
-	Requests map[string]int64 `json:"requests"`
+	Latency  string   `json:"latency"`
+	Workload Workload `json:"workload"`
+	Fault    Fault    `json:"fault"`
+	// RateLimitHeaders is the limit the 200 pages' X-Ratelimit-* headers
+	// announce; 0: none sent.
+	RateLimitHeaders int              `json:"rate_limit_headers"`
+	Tasks            map[string]int   `json:"tasks"`
+	Requests         map[string]int64 `json:"requests"`
 }
 
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
@@ -52,8 +57,9 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	s.advanceLocked()
-	st := controlState{Latency: s.latency.String(), Workload: s.workload, Fault: s.fault, Tasks: map[string]int{}, Requests: map[string]int64{}}
+	s.advanceLocked(s.now())
+	st := controlState{Latency: s.latency.String(), Workload: s.workload, Fault: s.fault, RateLimitHeaders: s.rlLimit,
+		Tasks: map[string]int{}, Requests: map[string]int64{}}
 	for api, ts := range s.tasks {
 		st.Tasks[api] = len(ts)
 	}
@@ -87,6 +93,9 @@ func decodeStrict(r *http.Request, v any) error {
 }
 
 func (s *Server) apply(c ControlConfig) error {
+	if c.RateLimitHeaders != nil && *c.RateLimitHeaders < 0 {
+		return fmt.Errorf("rate_limit_headers %d: want 0 (none) or a limit per minute", *c.RateLimitHeaders)
+	}
 	if c.Latency != nil {
 		d, err := time.ParseDuration(*c.Latency)
 		if err != nil || d < 0 {
@@ -102,6 +111,9 @@ func (s *Server) apply(c ControlConfig) error {
 	}
 	if c.Workload != nil {
 		s.SetWorkload(*c.Workload)
+	}
+	if c.RateLimitHeaders != nil {
+		s.SetRateLimitHeaders(*c.RateLimitHeaders)
 	}
 	if c.Key != nil {
 		s.SetKey(*c.Key)

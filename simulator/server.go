@@ -2,7 +2,6 @@ package simulator
 
 import (
 	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -34,67 +33,26 @@ type Server struct {
 	carry    float64   // fractional arrivals not yet created
 	now      func() time.Time
 
+	// The rate-limit headers of 200 answers: a limit per minute (0: none),
+	// the current minute and the list requests counted in it.
+	rlLimit  int
+	rlMinute time.Time
+	rlUsed   int
+
 	requests sync.Map // API -> *atomic.Int64
 }
 
 // Workload is the live part of the simulation: tasks keep arriving, move
 // from processing to ready or failed, and expire after the retention.
 type Workload struct {
-	// RatePerMinute new tasks arrive per API; 0 stops arrivals and expiry.
+	// RatePerMinute new tasks arrive per API; 0 stops arrivals. Tasks
+	// expire after the Retention whatever the rate.
 	RatePerMinute float64 `json:"rate_per_minute"`
 	// FailedRatio of new tasks fail; StuckRatio stay processing for ever.
 	FailedRatio float64 `json:"failed_ratio"`
 	StuckRatio  float64 `json:"stuck_ratio"`
 	// ProcessingSeconds is the mean time a task takes.
 	ProcessingSeconds float64 `json:"processing_seconds"`
-}
-
-// FaultKind names a fault the simulator can inject.
-type FaultKind string
-
-// The faults, each as a gateway or a failing API would answer.
-const (
-	FaultNone      FaultKind = ""
-	Fault429       FaultKind = "429" // rate-limited, with RetryAfter when set
-	Fault500       FaultKind = "500" // the API's nested error shape
-	Fault502       FaultKind = "502"
-	Fault503       FaultKind = "503"
-	FaultHTML      FaultKind = "html"      // a gateway's HTML 502 page
-	FaultMalformed FaultKind = "malformed" // 200 with broken JSON
-	FaultTruncated FaultKind = "truncated" // 200 with a body cut short
-	FaultHang      FaultKind = "hang"      // no answer until the client gives up
-	FaultStall     FaultKind = "stall"     // headers, then nothing
-)
-
-// FaultKinds lists every kind but FaultNone, for flags and validation.
-var FaultKinds = []FaultKind{Fault429, Fault500, Fault502, Fault503, FaultHTML, FaultMalformed, FaultTruncated, FaultHang, FaultStall}
-
-// ParseFaultKind checks a fault kind's name.
-func ParseFaultKind(s string) (FaultKind, error) {
-	k := FaultKind(s)
-	if k == FaultNone || slices.Contains(FaultKinds, k) {
-		return k, nil
-	}
-	return "", fmt.Errorf("fault kind %q: want one of %s", s, FaultKindNames())
-}
-
-// FaultKindNames lists the fault kinds for a message: "429, 500, …".
-func FaultKindNames() string {
-	names := make([]string, len(FaultKinds))
-	for i, k := range FaultKinds {
-		names[i] = string(k)
-	}
-	return strings.Join(names, ", ")
-}
-
-// Fault is injected into a share of list requests, before the key check,
-// as a gateway in front of the API would.
-type Fault struct {
-	Kind FaultKind `json:"kind"`
-	// Ratio of requests that get the fault, 0 to 1.
-	Ratio float64 `json:"ratio"`
-	// RetryAfter is sent with 429 when not empty.
-	RetryAfter string `json:"retry_after"`
 }
 
 // New serves no tasks until SetTasks; key is the only x-api-key accepted.
@@ -120,9 +78,64 @@ func (s *Server) SetLatency(d time.Duration) {
 func (s *Server) SetWorkload(w Workload) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.advanceLocked()
+	now := s.now()
+	s.advanceLocked(now)
 	s.workload = w
-	s.advanced = s.now()
+	s.advanced = now
+}
+
+// SetClock replaces the server's clock (time.Now by default). The server
+// reads it once per list request, control request and Tasks call, for
+// statuses, arrivals, expiry, the default window end and the rate-limit
+// minute, so a fake clock advancing at each call advances once per
+// request. The live workload resumes from the new clock's present.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+	s.advanced = now()
+}
+
+// SetRateLimitHeaders makes every 200 list page the API serves (normal or
+// of a page-kind fault; not a gateway's) carry X-Ratelimit-Limit: limit,
+// X-Ratelimit-Used: the list requests of both APIs counted in the current
+// minute of the clock (every list request counts, errors included, as an
+// organisation-wide limit would), X-Ratelimit-Remaining: limit minus used,
+// at least 0, and X-Ratelimit-Reset: the whole seconds until the minute
+// ends, rounded up (1 to 60). Nothing else changes: no request is refused
+// when none remain. A limit of 0 (the default) sends no such headers.
+func (s *Server) SetRateLimitHeaders(limit int) {
+	s.mu.Lock()
+	s.rlLimit = max(limit, 0)
+	s.rlMinute, s.rlUsed = time.Time{}, 0
+	s.mu.Unlock()
+}
+
+// rateHeaders are the rate-limit headers of one answer; zero: none.
+type rateHeaders struct{ limit, used, reset int }
+
+// rateLimitLocked counts a list request in the current minute.
+func (s *Server) rateLimitLocked(now time.Time) rateHeaders {
+	if s.rlLimit <= 0 {
+		return rateHeaders{}
+	}
+	minute := now.Truncate(time.Minute)
+	if !minute.Equal(s.rlMinute) {
+		s.rlMinute, s.rlUsed = minute, 0
+	}
+	s.rlUsed++
+	left := minute.Add(time.Minute).Sub(now)
+	return rateHeaders{limit: s.rlLimit, used: s.rlUsed, reset: int((left + time.Second - 1) / time.Second)}
+}
+
+func (rh rateHeaders) set(h http.Header) {
+	if rh.limit <= 0 {
+		return
+	}
+	h.Set("X-Ratelimit-Limit", strconv.Itoa(rh.limit))
+	h.Set("X-Ratelimit-Remaining", strconv.Itoa(max(rh.limit-rh.used, 0)))
+	h.Set("X-Ratelimit-Used", strconv.Itoa(rh.used))
+	h.Set("X-Ratelimit-Reset", strconv.Itoa(rh.reset))
 }
 
 // SetFault sets the fault injected into list requests.
@@ -155,8 +168,8 @@ func (s *Server) AddTasks(api string, tasks ...Task) {
 func (s *Server) Tasks(api string) []Task {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.advanceLocked()
 	now := s.now()
+	s.advanceLocked(now)
 	out := slices.Clone(s.tasks[api])
 	slices.Reverse(out)
 	for i := range out {
@@ -186,14 +199,28 @@ func compareOldestFirst(a, b Task) int {
 	return strings.Compare(a.ID, b.ID)
 }
 
-// advanceLocked runs the live workload up to now: arrivals since the last
-// run, then expiry of tasks past the retention.
-func (s *Server) advanceLocked() {
+// advanceLocked runs the live workload up to now, arrivals since the last
+// run, then expires the tasks past the retention, whatever the rate: the
+// API keeps a task seven days, so on a week-old account tasks leave the old
+// end continuously, during every listing.
+func (s *Server) advanceLocked(now time.Time) {
+	s.arriveLocked(now)
+	cut := now.Add(-Retention)
+	for api, tasks := range s.tasks {
+		if len(tasks) == 0 || !tasks[0].Created.Before(cut) {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(tasks, cut, func(t Task, c time.Time) int { return t.Created.Compare(c) })
+		s.tasks[api] = tasks[i:]
+	}
+}
+
+// arriveLocked creates the live workload's arrivals since its last run.
+func (s *Server) arriveLocked(now time.Time) {
 	w := s.workload
 	if w.RatePerMinute <= 0 {
 		return
 	}
-	now := s.now()
 	elapsed := now.Sub(s.advanced)
 	if elapsed <= 0 {
 		return
@@ -221,9 +248,6 @@ func (s *Server) advanceLocked() {
 		if arrivals > 0 {
 			slices.SortStableFunc(s.tasks[api], compareOldestFirst)
 		}
-		cut := now.Add(-Retention)
-		i, _ := slices.BinarySearchFunc(s.tasks[api], cut, func(t Task, c time.Time) int { return t.Created.Compare(c) })
-		s.tasks[api] = s.tasks[api][i:]
 	}
 	s.advanced = now
 }
@@ -247,13 +271,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.count(api)
 	s.mu.Lock()
-	latency, fault, key := s.latency, s.fault, s.key
-	injected := fault.Kind != "" && s.rng.Float64() < fault.Ratio
+	latency := s.latency
 	s.mu.Unlock()
 	if latency > 0 && !sleep(r, latency) {
 		return
 	}
-	if injected && injectFault(w, r, fault) {
+	// One reading of the clock serves the whole request.
+	s.mu.Lock()
+	now := s.now()
+	fault, key := s.fault, s.key
+	injected := fault.Kind != FaultNone && s.rng.Float64() < fault.Ratio
+	rate := s.rateLimitLocked(now)
+	s.advanceLocked(now)
+	s.mu.Unlock()
+	if !injected {
+		fault = Fault{}
+	}
+	if injectFault(w, r, fault) {
 		return
 	}
 	if r.Method != http.MethodGet {
@@ -270,10 +304,32 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, perr.code, perr.message)
 		return
 	}
+	rate.set(w.Header())
+	switch fault.Kind {
+	case FaultOversizedPage:
+		writeOversized(w, q)
+		return
+	case FaultHugeString:
+		writeHugeString(w, q, now)
+		return
+	}
+	var extra []Task
+	if fault.Kind == FaultOutsideWindow {
+		leaks := outsideWindow(q, now)
+		extra = leaks[:]
+	}
 	s.mu.Lock()
-	s.advanceLocked()
-	resp := buildPage(api, s.tasks[api], q, s.now())
+	s.advanceLocked(now)
+	tasks, info := selectPage(s.tasks[api], q, now, extra)
 	s.mu.Unlock()
+	if isPageKind(fault.Kind) && fault.Kind != FaultOutsideWindow {
+		writeShapedPage(w, fault.Kind, api, tasks, info, now)
+		return
+	}
+	resp := &wireResponse{Data: make([]wireTask, len(tasks)), PageInfo: info}
+	for i := range tasks {
+		resp.Data[i] = toWire(api, &tasks[i], now)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(resp)
 }
@@ -290,45 +346,6 @@ func sleep(r *http.Request, d time.Duration) bool {
 	}
 }
 
-// injectFault answers with the fault; false when the kind is unknown.
-func injectFault(w http.ResponseWriter, r *http.Request, f Fault) bool {
-	switch f.Kind {
-	case Fault429:
-		if f.RetryAfter != "" {
-			w.Header().Set("Retry-After", f.RetryAfter)
-		}
-		writeError(w, http.StatusTooManyRequests, "too_many_requests",
-			"You have exceeded the rate limit (60 requests per minute). Please try again later after "+f.RetryAfter+".")
-	case Fault500, Fault502, Fault503:
-		code, _ := strconv.Atoi(string(f.Kind))
-		writeNestedError(w, code, "internal_error", http.StatusText(code))
-	case FaultHTML:
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(http.StatusBadGateway)
-		_, _ = w.Write([]byte("<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>\n"))
-	case FaultMalformed:
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"data":[{"_id":"x","status":}],"page_info":`))
-	case FaultTruncated:
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Length", "100000")
-		_, _ = w.Write([]byte(`{"data":[{"_id":"66f537778d9641fe5a0d101f","model_name":"marengo3.0","status":"ready"`))
-	case FaultHang:
-		<-r.Context().Done()
-	case FaultStall:
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write([]byte(`{"data":[`))
-		if fl, ok := w.(http.Flusher); ok {
-			fl.Flush()
-		}
-		<-r.Context().Done()
-	default:
-		return false
-	}
-	return true
-}
-
 type listQuery struct {
 	page, limit        int
 	status             string
@@ -341,7 +358,7 @@ func parseQuery(v url.Values) (listQuery, *paramError) {
 	q := listQuery{page: 1, limit: 10}
 	for name := range v {
 		switch name {
-		case "page", "page_limit", "status", "started_at", "ended_at":
+		case "page", "page_limit", "status", "started_at", "ended_at", RedirectParam:
 		default:
 			return q, &paramError{"parameter_unknown", "The parameter " + name + " is not supported."}
 		}
@@ -385,11 +402,13 @@ func parseQuery(v url.Values) (listQuery, *paramError) {
 	return q, nil
 }
 
-// buildPage applies the filters (created at or after started_at, strictly
-// before ended_at, the status as of now) and cuts one page, newest first.
-// The window is found by binary search, so a page costs O(log N + limit)
-// unless a status filter makes it scan.
-func buildPage(api string, all []Task, q listQuery, now time.Time) *wireResponse {
+// selectPage applies the filters (created at or after started_at, strictly
+// before ended_at, the status as of now) and cuts one page, newest first,
+// copying its tasks. The window is found by binary search, so a page costs
+// O(log N + limit) unless a status filter makes it scan. extra, when not
+// nil, is an outside-window fault's two leaked tasks: the oldest goes
+// before the window, the newest after it.
+func selectPage(all []Task, q listQuery, now time.Time, extra []Task) ([]Task, wirePageInfo) {
 	lo, hi := 0, len(all)
 	byCreated := func(t Task, c time.Time) int { return t.Created.Compare(c) }
 	if !q.startedAt.IsZero() {
@@ -399,13 +418,16 @@ func buildPage(api string, all []Task, q listQuery, now time.Time) *wireResponse
 		hi, _ = slices.BinarySearchFunc(all, q.endedAt, byCreated)
 	}
 	window := all[lo:max(lo, hi)]
+	if len(extra) == 2 {
+		window = slices.Concat(extra[:1], window, extra[1:])
+	}
 
-	resp := &wireResponse{Data: make([]wireTask, 0, q.limit)}
+	out := make([]Task, 0, q.limit)
 	total := len(window)
 	skip := (q.page - 1) * q.limit
 	if q.status == "" {
-		for i := len(window) - 1 - skip; i >= 0 && len(resp.Data) < q.limit; i-- {
-			resp.Data = append(resp.Data, toWire(api, &window[i], now))
+		for i := len(window) - 1 - skip; i >= 0 && len(out) < q.limit; i-- {
+			out = append(out, window[i])
 		}
 	} else {
 		total = 0
@@ -413,14 +435,13 @@ func buildPage(api string, all []Task, q listQuery, now time.Time) *wireResponse
 			if window[i].StatusAt(now) != q.status {
 				continue
 			}
-			if total >= skip && len(resp.Data) < q.limit {
-				resp.Data = append(resp.Data, toWire(api, &window[i], now))
+			if total >= skip && len(out) < q.limit {
+				out = append(out, window[i])
 			}
 			total++
 		}
 	}
-	resp.PageInfo = wirePageInfo{LimitPerPage: q.limit, Page: q.page, TotalPage: (total + q.limit - 1) / q.limit, TotalResults: total}
-	return resp
+	return out, wirePageInfo{LimitPerPage: q.limit, Page: q.page, TotalPage: (total + q.limit - 1) / q.limit, TotalResults: total}
 }
 
 // MarshalPage encodes tasks (newest first) as one list response page, as

@@ -139,3 +139,37 @@ func mediaDuration(rng *rand.Rand) float64 {
 	d = math.Min(math.Max(d, 4), 4*3600)
 	return math.Round(d*1000) / 1000
 }
+
+// SteadyWeekEdge is how close to the retention edge SteadyWeek puts its
+// oldest tasks: they expire within this long of o.Now.
+const SteadyWeekEdge = 10 * time.Second
+
+// SteadyWeek makes the task set of an account in its steady state, a week
+// or more old: Generate's tasks spread uniformly over the whole retention
+// (o.Spread is ignored), and one in 25 of the tasks that are not
+// processing (at least one) moved to the retention edge, created in the
+// SteadyWeekEdge after o.Now-Retention, so that they expire during the
+// first seconds after o.Now — during a listing — as tasks do on a real
+// account. Processing tasks stay at the new end (o.ProcessingWindow).
+func SteadyWeek(o GenerateOptions) []Task {
+	o.Spread = Retention
+	tasks := Generate(o)
+	rng := rand.New(rand.NewPCG(o.Seed^0x57ead7, uint64(o.N)))
+	want := max(len(tasks)/25, min(len(tasks), 1))
+	for i := range tasks {
+		t := &tasks[i]
+		if want == 0 {
+			break
+		}
+		if t.Status == "processing" {
+			continue
+		}
+		// At least a millisecond inside the edge, after truncation.
+		created := o.Now.Add(-Retention + time.Millisecond + time.Duration(rng.Int64N(int64(SteadyWeekEdge-time.Millisecond))))
+		created = created.Truncate(time.Millisecond)
+		t.Updated = created.Add(t.Updated.Sub(t.Created))
+		t.Created = created
+		want--
+	}
+	return tasks
+}

@@ -1,6 +1,13 @@
 // Command twelvelabs-simulator serves the TwelveLabs embedding-task list
 // endpoints from generated tasks and a live workload, for demos, tests and
 // benchmarks without a TwelveLabs account.
+//
+// --fault picks one of the simulator's fault kinds (simulator.FaultKinds):
+// gateway answers (errors, redirects, HTML, key echoes) and the API's own
+// pages in unusual shapes (null lists, missing page_info, odd fields, odd
+// labels and timestamps, oversized bodies). --steady-week seeds a week-old
+// account whose oldest tasks expire during the first listings, as on a real
+// account; --rate-limit-headers adds X-Ratelimit-* headers to every page.
 package main
 
 import (
@@ -21,7 +28,9 @@ import (
 
 func main() {
 	app := kingpin.New("twelvelabs-simulator", "Serves GET /v1.3/embed/tasks and /v1.3/embed-v2/tasks from generated tasks, "+
-		"with a control API: POST /_sim/config {\"key\",\"latency\",\"workload\",\"fault\"}, POST /_sim/tasks {\"api\",\"n\",\"status\",\"age\",\"model\"}.")
+		"with a control API: POST /_sim/config {\"key\",\"latency\",\"workload\",\"fault\",\"rate_limit_headers\"}, "+
+		"POST /_sim/tasks {\"api\",\"n\",\"status\",\"age\",\"model\"}. Tasks expire seven days after their creation, "+
+		"whatever the rate.")
 	listen := app.Flag("listen-address", "Address to listen on.").Default("127.0.0.1:10158").String()
 	key := app.Flag("api-key", "The x-api-key the simulator accepts.").Default("sim-key").String()
 	v1 := app.Flag("v1-tasks", "Tasks listed by Embed API v1 at start.").Default("600").Int()
@@ -29,13 +38,19 @@ func main() {
 	seed := app.Flag("seed", "Seed of the generated tasks.").Default("1").Uint64()
 	failed := app.Flag("failed-ratio", "Share of tasks that fail.").Default("0.03").Float64()
 	processing := app.Flag("processing-ratio", "Share of the initial tasks still processing.").Default("0.02").Float64()
-	rate := app.Flag("rate", "New tasks per minute per API; 0 freezes the task set.").Default("30").Float64()
+	rate := app.Flag("rate", "New tasks per minute per API; 0 stops arrivals (tasks still expire after seven days).").Default("30").Float64()
 	stuck := app.Flag("stuck-ratio", "Share of new tasks that stay processing for ever.").Default("0").Float64()
 	procTime := app.Flag("processing-time", "Mean time a new task takes to process.").Default("45s").Duration()
 	latency := app.Flag("latency", "Delay added to every list request.").Default("0s").Duration()
 	faultKind := app.Flag("fault", "Fault to inject into a share (--fault-ratio) of list requests: "+simulator.FaultKindNames()+".").Default("").String()
 	faultRatio := app.Flag("fault-ratio", "Share of list requests that get the fault.").Default("0").Float64()
-	retryAfter := app.Flag("retry-after", "Retry-After sent with an injected 429 (seconds or an HTTP date).").Default("1").String()
+	retryAfter := app.Flag("retry-after", "Retry-After sent with an injected 429 (seconds or an HTTP date); "+
+		"with --fault=ratelimit-reset, the X-Ratelimit-Reset seconds.").Default("1").String()
+	steadyWeek := app.Flag("steady-week", "Seed both APIs as a week-old account in its steady state: the tasks spread "+
+		"over the whole seven days, one in 25 at the retention edge, so that tasks expire at the old end during "+
+		"the first listings (and on, as time passes).").Bool()
+	rateLimit := app.Flag("rate-limit-headers", "Send X-Ratelimit-Limit (this many requests a minute), -Remaining, "+
+		"-Used and -Reset with every 200 page; 0 sends none.").Default("0").Int()
 	kingpin.MustParse(app.Parse(os.Args[1:]))
 	kind, err := simulator.ParseFaultKind(*faultKind)
 	app.FatalIfError(err, "--fault")
@@ -43,9 +58,17 @@ func main() {
 	sim := simulator.New(*key)
 	sim.SetLatency(*latency)
 	sim.SetFault(simulator.Fault{Kind: kind, Ratio: *faultRatio, RetryAfter: *retryAfter})
+	if *rateLimit < 0 {
+		app.Fatalf("--rate-limit-headers %d: want 0 (none) or a limit per minute", *rateLimit)
+	}
+	sim.SetRateLimitHeaders(*rateLimit)
+	generate := simulator.Generate
+	if *steadyWeek {
+		generate = simulator.SteadyWeek
+	}
 	now := time.Now()
 	for api, n := range map[string]int{simulator.V1: *v1, simulator.V2: *v2} {
-		sim.SetTasks(api, simulator.Generate(simulator.GenerateOptions{
+		sim.SetTasks(api, generate(simulator.GenerateOptions{
 			Seed: *seed, N: n, Now: now, API: api, FailedRatio: *failed, ProcessingRatio: *processing,
 		}))
 	}
