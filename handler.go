@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -20,18 +21,17 @@ import (
 	"github.com/twelvelabs-community/twelvelabs_exporter/collector"
 )
 
-// newHandler serves the metrics, the health endpoints and the landing page.
-func newHandler(cfg *config, exp *collector.Exporter, logger *slog.Logger) (http.Handler, error) {
+// newHandler serves the metrics, the probes, the health endpoints, the
+// reload endpoint and the landing page.
+func newHandler(cfg *config, t *targets, logger *slog.Logger) (http.Handler, error) {
 	base := newRegistry()
-	metrics := &metricsHandler{
-		exp:     exp,
-		base:    base,
-		timeout: cfg.timeout,
-		offset:  cfg.timeoutOffset,
-		logger:  logger,
-	}
+	base.MustRegister(t)
+	var slots chan struct{} // nil: no limit
 	if cfg.maxRequests > 0 {
-		metrics.slots = make(chan struct{}, cfg.maxRequests)
+		slots = make(chan struct{}, cfg.maxRequests)
+	}
+	scrapes := func(base prometheus.Gatherer, exp func(*http.Request) (*collector.Exporter, error)) http.Handler {
+		return &metricsHandler{exp: exp, base: base, timeout: cfg.timeout, offset: cfg.timeoutOffset, slots: slots, logger: logger}
 	}
 	mux := http.NewServeMux()
 	// Liveness and readiness, as Prometheus and Alertmanager answer them:
@@ -43,20 +43,56 @@ func newHandler(cfg *config, exp *collector.Exporter, logger *slog.Logger) (http
 			_, _ = w.Write([]byte(text))
 		})
 	}
+	mux.HandleFunc("/-/reload", func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case !cfg.lifecycle:
+			http.Error(w, "the lifecycle API is not enabled (--web.enable-lifecycle)", http.StatusForbidden)
+		case r.Method != http.MethodPost && r.Method != http.MethodPut:
+			http.Error(w, "POST to reload", http.StatusMethodNotAllowed)
+		case cfg.configFile == "":
+			http.Error(w, "nothing to reload: no --config.file", http.StatusBadRequest)
+		default:
+			if err := t.reload("POST /-/reload"); err != nil {
+				http.Error(w, "failed to reload config: "+err.Error(), http.StatusInternalServerError)
+				return
+			}
+			_, _ = w.Write([]byte("Reloaded.\n"))
+		}
+	})
+	// /probe?target=NAME: one account's metrics only. The target is the
+	// name of a configured account, never a URL: an unknown one gets a
+	// 404 and causes no request anywhere.
+	mux.Handle("/probe", scrapes(nil, func(r *http.Request) (*collector.Exporter, error) {
+		name := r.URL.Query().Get("target")
+		if name == "" {
+			return nil, &httpError{http.StatusBadRequest, "missing the target parameter: /probe?target=ACCOUNT"}
+		}
+		exp := t.account(name)
+		if exp == nil {
+			return nil, &httpError{http.StatusNotFound, fmt.Sprintf("unknown target %q: not an account of --config.file", name)}
+		}
+		return exp, nil
+	}))
+	metrics := scrapes(base, func(*http.Request) (*collector.Exporter, error) { return t.fixed, nil })
 	if err := handle(mux, cfg.telemetryPath, promhttp.InstrumentMetricHandler(base, metrics)); err != nil {
 		return nil, fmt.Errorf("--web.telemetry-path=%q: %w", cfg.telemetryPath, err)
 	}
 	if cfg.telemetryPath != "/" {
+		links := []web.LandingLinks{
+			{Address: cfg.telemetryPath, Text: "Metrics", Description: "Task counts, media durations and exporter health"},
+		}
+		if cfg.configFile != "" {
+			links[0].Description = "The exporter's own metrics; each account's are at /probe?target=NAME"
+		}
+		links = append(links,
+			web.LandingLinks{Address: "/-/healthy", Text: "Health", Description: "Liveness probe"},
+			web.LandingLinks{Address: "/-/ready", Text: "Ready", Description: "Readiness probe"})
 		landing, err := web.NewLandingPage(web.LandingConfig{
 			Name:        "TwelveLabs Exporter",
 			Description: "Prometheus exporter for TwelveLabs embedding tasks (Embed API v1 and v2)",
 			Version:     version.Info(),
 			Profiling:   "false", // no pprof endpoints are served
-			Links: []web.LandingLinks{
-				{Address: cfg.telemetryPath, Text: "Metrics", Description: "Task counts, media durations and exporter health"},
-				{Address: "/-/healthy", Text: "Health", Description: "Liveness probe"},
-				{Address: "/-/ready", Text: "Ready", Description: "Readiness probe"},
-			},
+			Links:       links,
 		})
 		if err != nil {
 			return nil, err
@@ -65,6 +101,14 @@ func newHandler(cfg *config, exp *collector.Exporter, logger *slog.Logger) (http
 	}
 	return mux, nil
 }
+
+// httpError is a request the handler refuses, with its status.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
 
 // handle registers h at pattern, turning the mux's panic on a pattern it
 // cannot take (such as "/metrics {x}" or one that repeats /-/ready) into
@@ -96,11 +140,11 @@ func newRegistry() *prometheus.Registry {
 	return reg
 }
 
-// metricsHandler runs one scrape per request: the Go, process and build
-// collectors from a shared registry, and the TwelveLabs collector bound to
-// this request's deadline.
+// metricsHandler runs one scrape per request: the shared collectors of
+// base (Go, process, build, configuration; none for a probe), and the
+// account's collector bound to this request's deadline.
 type metricsHandler struct {
-	exp             *collector.Exporter
+	exp             func(*http.Request) (*collector.Exporter, error) // nil exporter: none
 	base            prometheus.Gatherer
 	timeout, offset time.Duration
 	slots           chan struct{} // nil: no limit
@@ -108,6 +152,12 @@ type metricsHandler struct {
 }
 
 func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	exp, err := h.exp(r)
+	var he *httpError
+	if errors.As(err, &he) {
+		http.Error(w, he.msg, he.status)
+		return
+	}
 	if h.slots != nil {
 		select {
 		case h.slots <- struct{}{}:
@@ -121,8 +171,14 @@ func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(h.exp.Collector(ctx))
-	promhttp.HandlerFor(prometheus.Gatherers{h.base, reg}, promhttp.HandlerOpts{
+	if exp != nil {
+		reg.MustRegister(exp.Collector(ctx))
+	}
+	gatherers := prometheus.Gatherers{reg}
+	if h.base != nil {
+		gatherers = append(gatherers, h.base)
+	}
+	promhttp.HandlerFor(gatherers, promhttp.HandlerOpts{
 		ErrorLog:      slog.NewLogLogger(h.logger.Handler(), slog.LevelError),
 		ErrorHandling: promhttp.ContinueOnError,
 		// OpenMetrics when asked for, with the counters' created

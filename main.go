@@ -40,6 +40,9 @@ const (
 var keyEnvVars = []string{"TWELVELABS_API_KEY", "TWELVE_LABS_API_KEY"}
 
 type config struct {
+	configFile    string
+	configCheck   bool
+	lifecycle     bool
 	apiURL        string
 	keyFile       string
 	apis          []string
@@ -62,6 +65,10 @@ type config struct {
 func newApp() (*kingpin.Application, *config) {
 	c := &config{}
 	app := kingpin.New(program, "Prometheus exporter for TwelveLabs embedding tasks (Embed API v1 and v2).")
+	app.Flag("config.file", "YAML file of the accounts to watch, served on /probe?target=NAME; without it the flags and environment define one account, served on /metrics.").
+		PlaceHolder("PATH").StringVar(&c.configFile)
+	app.Flag("config.check", "Check --config.file and exit: 0, or one line per problem.").BoolVar(&c.configCheck)
+	app.Flag("web.enable-lifecycle", "Reload --config.file on POST /-/reload (SIGHUP always reloads).").BoolVar(&c.lifecycle)
 	app.Flag("twelvelabs.url", "Base URL of the TwelveLabs API, version included.").
 		Default("https://api.twelvelabs.io/v1.3").StringVar(&c.apiURL)
 	app.Flag("twelvelabs.api-key-file", "File holding the API key; re-read when it changes. Without it the key comes from $"+
@@ -155,13 +162,7 @@ func (c *config) embedAPIs() ([]client.API, error) {
 // stays in use meanwhile.
 func (c *config) keySource(lookupEnv func(string) (string, bool), logger *slog.Logger) (src client.KeySource, from string, err error) {
 	if c.keyFile != "" {
-		fk, err := client.NewFileKey(c.keyFile, func(err error) {
-			if errors.Is(err, client.ErrKeyChanged) {
-				logger.Info("API key file changed; the new key is in use", "file", c.keyFile)
-				return
-			}
-			logger.Error("API key file unusable", "err", err, "hint", "fix the file; the exporter reads it again on every request")
-		})
+		fk, err := client.NewFileKey(c.keyFile, keyFileReport(c.keyFile, logger))
 		if err != nil {
 			return nil, "", fmt.Errorf("--twelvelabs.api-key-file: %w", err)
 		}
@@ -213,6 +214,16 @@ func run(args []string, stderr io.Writer) int {
 		}
 		return 1
 	}
+	if svc.checked != nil {
+		for _, p := range *svc.checked {
+			fmt.Fprintf(stderr, "%s: %s: %s\n", program, svc.cfg.configFile, p)
+		}
+		if len(*svc.checked) > 0 {
+			return 1
+		}
+		fmt.Fprintf(stderr, "%s: %s: OK\n", program, svc.cfg.configFile)
+		return 0
+	}
 	logger := svc.logger
 	logger.Info("Starting "+program, "version", version.Info(), "api_url", svc.cfg.apiURL, "embed_apis", strings.Join(svc.cfg.apis, ","), "api_key_from", svc.keyFrom)
 	logger.Info("Build context", "build_context", version.BuildContext())
@@ -237,7 +248,11 @@ func run(args []string, stderr io.Writer) int {
 			logger.Error("Server stopped", "err", err)
 			return 1
 		case <-hup:
-			reloadKey(svc, logger)
+			if svc.cfg.configFile != "" {
+				_ = svc.targets.reload("SIGHUP") // logged; the configuration in use stays on error
+			} else {
+				reloadKey(svc, logger)
+			}
 		case <-ctx.Done():
 			waiting = false
 		}

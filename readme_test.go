@@ -1,7 +1,9 @@
 package main
 
 import (
+	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -77,15 +79,45 @@ func TestReadmeFlagsTableMatchesTheFlags(t *testing.T) {
 }
 
 func TestReadmeMetricsTableMatchesTheExposition(t *testing.T) {
-	sim := simulator.New(simKey)
-	for _, api := range []string{"v1", "v2"} {
-		sim.SetTasks(api, simulator.Generate(simulator.GenerateOptions{Seed: 3, N: 80, Now: time.Now(), API: api, FailedRatio: 0.2, ProcessingRatio: 0.2}))
-	}
-	sim.SetRateLimitHeaders(600) // so that the rate-limit gauges are exported
-	code, body, _ := serve(testHandler(t, sim), nil)
-	if code != 200 {
-		t.Fatalf("HTTP %d", code)
-	}
+	checkMetricsTable(t, "## Metrics", func() string {
+		sim := simulator.New(simKey)
+		for _, api := range []string{"v1", "v2"} {
+			sim.SetTasks(api, simulator.Generate(simulator.GenerateOptions{Seed: 3, N: 80, Now: time.Now(), API: api, FailedRatio: 0.2, ProcessingRatio: 0.2}))
+		}
+		sim.SetRateLimitHeaders(600) // so that the rate-limit gauges are exported
+		code, body, _ := serve(testHandler(t, sim), nil)
+		if code != 200 {
+			t.Fatalf("HTTP %d", code)
+		}
+		return body
+	})
+}
+
+// The table of the exporter's own metrics with --config.file.
+func TestReadmeAccountsMetricsTableMatchesTheExposition(t *testing.T) {
+	checkMetricsTable(t, "## Several accounts", func() string {
+		o := newOrgs(t, map[string]int{"a": 10})
+		cfg := filepath.Join(t.TempDir(), "accounts.yml")
+		writeConfig(t, cfg, "organizations:\n  - {name: acme, requests_per_minute: 60}\naccounts:\n  - {name: a, organization: acme, key_env: KEY_A}\n")
+		svc, err := wire([]string{"--config.file=" + cfg, "--twelvelabs.url=" + o.url}, o.lookupEnv, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, body, _ := serve(svc.handler, nil)
+		var own []string // the families of the go, process and build collectors are documented elsewhere
+		for _, line := range strings.Split(body, "\n") {
+			if strings.Contains(line, "twelvelabs_exporter_config") || strings.Contains(line, "twelvelabs_exporter_accounts") ||
+				strings.Contains(line, "twelvelabs_exporter_budget") {
+				own = append(own, line)
+			}
+		}
+		return strings.Join(own, "\n") + "\n"
+	})
+}
+
+func checkMetricsTable(t *testing.T, heading string, exposition func() string) {
+	t.Helper()
+	body := exposition()
 	type shape struct{ typ, labels string }
 	exported := map[string]shape{}
 	for name, mf := range testproc.ParseMetrics(t, body) {
@@ -104,7 +136,7 @@ func TestReadmeMetricsTableMatchesTheExposition(t *testing.T) {
 		exported[name] = shape{strings.ToLower(mf.GetType().String()), strings.Join(labels, ",")}
 	}
 	documented := map[string]shape{}
-	for _, row := range readmeTable(t, "## Metrics") {
+	for _, row := range readmeTable(t, heading) {
 		var labels []string
 		for _, l := range strings.Split(row[2], ",") {
 			labels = append(labels, strings.Trim(strings.TrimSpace(l), "`"))

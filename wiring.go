@@ -6,6 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/common/version"
 
@@ -17,9 +20,12 @@ import (
 type service struct {
 	cfg     *config
 	logger  *slog.Logger
-	keys    client.KeySource
-	keyFrom string // where the key came from, for the start-up log line
+	keys    client.KeySource // the default account's; nil with --config.file
+	keyFrom string           // where the key came from, for the start-up log line
 	handler http.Handler
+	targets *targets
+	// checked is set by --config.check: the problems found, none if good.
+	checked *[]string
 }
 
 // usageError is a command line kingpin could not parse: exit code 2.
@@ -29,10 +35,14 @@ func (e *usageError) Error() string { return e.err.Error() }
 func (e *usageError) Unwrap() error { return e.err }
 
 // wire parses the command line and builds the exporter from it, in the one
-// order that needs no cycle: key, request counter, client, collector,
+// order that needs no cycle: key, traffic counter, client, collector,
 // handler. run serves what it returns; tests call it with their own
 // arguments, environment and log writer, so that they exercise the wiring
 // run uses. Its errors are one line that names what to fix.
+//
+// Without --config.file the flags define one account, served on /metrics;
+// with it, each account of the file is built the same way, once, and
+// served on /probe?target=NAME.
 func wire(args []string, lookupEnv func(string) (string, bool), logOut io.Writer) (*service, error) {
 	app, cfg := newApp()
 	app.ErrorWriter(logOut)
@@ -44,33 +54,135 @@ func wire(args []string, lookupEnv func(string) (string, bool), logOut io.Writer
 		return nil, err
 	}
 	logger := newLogger(cfg, logOut)
-	keys, keyFrom, err := cfg.keySource(lookupEnv, logger)
+	if cfg.configCheck {
+		if cfg.configFile == "" {
+			return nil, errors.New("--config.check: give --config.file")
+		}
+		var problems []string
+		fc, err := readConfig(cfg.configFile)
+		if err != nil {
+			problems = []string{err.Error()}
+		} else {
+			problems = fc.problems(cfg, lookupEnv)
+		}
+		return &service{cfg: cfg, logger: logger, checked: &problems}, nil
+	}
+	svc := &service{cfg: cfg, logger: logger, targets: &targets{lookupEnv: lookupEnv, logger: logger, flags: cfg}}
+	if cfg.configFile != "" {
+		if err := svc.targets.load(); err != nil {
+			return nil, err
+		}
+		svc.keyFrom = "--config.file " + cfg.configFile
+	} else {
+		keys, keyFrom, err := cfg.keySource(lookupEnv, logger)
+		if err != nil {
+			return nil, err
+		}
+		exp, err := newAccountExporter(cfg, keys, nil, logger)
+		if err != nil {
+			return nil, err
+		}
+		svc.keys, svc.keyFrom, svc.targets.fixed = keys, keyFrom, exp
+	}
+	handler, err := newHandler(cfg, svc.targets, logger)
 	if err != nil {
 		return nil, err
 	}
-	exp, err := newExporter(cfg, keys, logger)
-	if err != nil {
-		return nil, err
-	}
-	handler, err := newHandler(cfg, exp, logger)
-	if err != nil {
-		return nil, err
-	}
-	return &service{cfg: cfg, logger: logger, keys: keys, keyFrom: keyFrom, handler: handler}, nil
+	svc.handler = handler
+	return svc, nil
 }
 
-// newExporter builds one account's client and collector.
-func newExporter(cfg *config, keys client.KeySource, logger *slog.Logger) (*collector.Exporter, error) {
+// targets holds what is served: the default account of the flags (fixed),
+// or the accounts of --config.file, swapped whole on each reload.
+type targets struct {
+	flags     *config
+	lookupEnv func(string) (string, bool)
+	logger    *slog.Logger
+	fixed     *collector.Exporter
+
+	mu          sync.Mutex // one reload at a time
+	current     atomic.Pointer[accounts]
+	reloadOK    atomic.Bool
+	reloadAt    atomic.Int64 // Unix seconds of the last successful load
+	reloadCount atomic.Uint64
+}
+
+// load reads --config.file and builds its accounts, keeping unchanged ones
+// with their state. On error the configuration in use stays.
+func (t *targets) load() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.reloadCount.Add(1)
+	fc, err := readConfig(t.flags.configFile)
+	var as *accounts
+	if err == nil {
+		as, err = buildAccounts(fc, t.flags, t.lookupEnv, t.logger, t.current.Load())
+	}
+	t.reloadOK.Store(err == nil)
+	if err != nil {
+		return err
+	}
+	t.current.Store(as)
+	t.reloadAt.Store(time.Now().Unix())
+	return nil
+}
+
+// reload loads --config.file again and logs the outcome: why it failed
+// (the configuration in use stays), or what it kept and built.
+func (t *targets) reload(why string) error {
+	err := t.load()
+	if err != nil {
+		t.logger.Error("configuration not reloaded; the one in use stays", "trigger", why, "file", t.flags.configFile, "err", err)
+		return err
+	}
+	t.logger.Info("configuration reloaded", "trigger", why, "file", t.flags.configFile, "accounts", len(t.current.Load().byName))
+	return nil
+}
+
+// account finds a /probe target among the configured accounts.
+func (t *targets) account(name string) *collector.Exporter {
+	if a := t.current.Load().get(name); a != nil {
+		return a.exp
+	}
+	return nil
+}
+
+// newAccountExporter builds one account's client and collector: the
+// wiring done once per account. b, when not nil, is the account's
+// organisation's request budget.
+func newAccountExporter(cfg *config, keys client.KeySource, b *budget, logger *slog.Logger) (*collector.Exporter, error) {
 	apis, err := cfg.embedAPIs()
 	if err != nil {
 		return nil, err
 	}
+	traffic := collector.NewTraffic()
+	c, err := newClient(cfg, keys, traffic, b)
+	if err != nil {
+		return nil, err
+	}
+	opts := collector.Options{
+		APIs:           apis,
+		Lookback:       cfg.lookback,
+		CacheTTL:       cfg.cacheTTL,
+		ListingTimeout: cfg.timeout,
+		MaxModels:      cfg.maxModels,
+		Traffic:        traffic,
+		Hint:           hint,
+		Logger:         logger,
+	}
+	if b != nil {
+		opts.Budget = b
+	}
+	return collector.New(c, opts), nil
+}
+
+// newClient makes the account's API client; its errors name the flag.
+func newClient(cfg *config, keys client.KeySource, traffic *collector.Traffic, b *budget) (*client.Client, error) {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	// Keep a connection for every page request in flight, for both APIs,
 	// so that each listing reuses connections instead of opening new ones.
 	transport.MaxIdleConnsPerHost = 2 * cfg.concurrency
-	traffic := collector.NewTraffic()
-	c, err := client.New(client.Config{
+	cc := client.Config{
 		BaseURL:        cfg.apiURL,
 		Key:            keys,
 		HTTPClient:     &http.Client{Transport: transport},
@@ -81,24 +193,16 @@ func newExporter(cfg *config, keys client.KeySource, logger *slog.Logger) (*coll
 		RequestTimeout: cfg.reqTimeout,
 		OnResponse:     traffic.Observe,
 		OnRateLimit:    traffic.ObserveRateLimit,
-	})
+	}
+	if b != nil {
+		cc.Budget = b
+	}
+	c, err := client.New(cc)
 	var ce *client.ConfigError
 	if errors.As(err, &ce) && clientFlags[ce.Field] != "" {
 		return nil, fmt.Errorf("--%s=%v: want %s", clientFlags[ce.Field], ce.Value, ce.Want)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return collector.New(c, collector.Options{
-		APIs:           apis,
-		Lookback:       cfg.lookback,
-		CacheTTL:       cfg.cacheTTL,
-		ListingTimeout: cfg.timeout,
-		MaxModels:      cfg.maxModels,
-		Traffic:        traffic,
-		Hint:           hint,
-		Logger:         logger,
-	}), nil
+	return c, err
 }
 
 // hints say in a few words what an operator can do about a failed listing.
@@ -112,6 +216,21 @@ var hints = map[client.Reason]string{
 	client.ReasonTooLarge:    "the answer is larger than the exporter's limits: raise --twelvelabs.max-pages or shorten --twelvelabs.lookback",
 	client.ReasonTransport:   "no HTTP answer: check the network, proxy and TLS settings for --twelvelabs.url",
 	client.ReasonBadRequest:  "the API refused the request: check --twelvelabs.url (it should end in the API version, such as /v1.3)",
+	client.ReasonBudget:      "the organisation's requests_per_minute/requests_per_day in --config.file ran out: raise them or scrape less often",
 }
 
 func hint(r client.Reason) string { return hints[r] }
+
+// keyFileReport logs what a key file's re-reads find; nil without a logger.
+func keyFileReport(path string, logger *slog.Logger) func(error) {
+	if logger == nil {
+		return nil
+	}
+	return func(err error) {
+		if errors.Is(err, client.ErrKeyChanged) {
+			logger.Info("API key file changed; the new key is in use", "file", path)
+			return
+		}
+		logger.Error("API key file unusable", "err", err, "hint", "fix the file; the exporter reads it again on every request")
+	}
+}

@@ -79,6 +79,9 @@ type Config struct {
 	// OnResponse, when set, is told of every HTTP attempt: the status code,
 	// or "error" when no response came.
 	OnResponse func(api API, code string)
+	// Budget, when set, pays for every HTTP attempt, retries included; a
+	// request it cannot pay for is not sent, and the listing fails.
+	Budget Budget
 	// OnRateLimit, when set, is told of the rate-limit headers of every
 	// answer that carries them.
 	OnRateLimit func(api API, rl RateLimit)
@@ -101,6 +104,15 @@ var (
 // buffer as large, and is dropped rather than pooled. Real pages are tens
 // of KiB.
 const maxPooledBody = 1 << 20
+
+// Budget is a share of the organisation's rate limit.
+type Budget interface {
+	// Take spends one request, or reports that none is left.
+	Take() bool
+}
+
+// ErrBudgetExhausted: the request budget could not pay for a request.
+var ErrBudgetExhausted = errors.New("the request budget is exhausted")
 
 // Client lists embedding tasks. It is safe for concurrent use.
 type Client struct {
@@ -399,6 +411,9 @@ func (c *Client) try(ctx context.Context, api API, n int, target string, request
 	key, err := c.cfg.Key.APIKey()
 	if err != nil {
 		return nil, -1, err
+	}
+	if c.cfg.Budget != nil && !c.cfg.Budget.Take() {
+		return nil, -1, fmt.Errorf("GET %s page %d: %w", api.Path(), n, ErrBudgetExhausted)
 	}
 	actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
 	defer cancel()

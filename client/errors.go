@@ -79,11 +79,12 @@ const (
 	ReasonTooLarge    Reason = "too_large"    // a body, a page or a listing past its limit
 	ReasonTransport   Reason = "transport"    // no HTTP answer: connection refused or reset, TLS, DNS, redirects refused
 	ReasonBadRequest  Reason = "bad_request"  // other 4xx: a wrong base URL (404) or a parameter refused (400)
+	ReasonBudget      Reason = "budget"       // the organisation's request budget could not pay for it
 )
 
 // Reasons lists every Reason, for zero-filled counters.
 var Reasons = []Reason{ReasonKeyRejected, ReasonNotAllowed, ReasonRateLimited, ReasonServerError, ReasonTimeout,
-	ReasonMalformed, ReasonTooLarge, ReasonTransport, ReasonBadRequest}
+	ReasonMalformed, ReasonTooLarge, ReasonTransport, ReasonBadRequest, ReasonBudget}
 
 // ReasonOf classifies the error of a failed listing.
 func ReasonOf(err error) Reason {
@@ -105,6 +106,8 @@ func ReasonOf(err error) Reason {
 		return ReasonBadRequest
 	case errors.Is(err, errBodyTooLarge), errors.Is(err, errTooManyPages), errors.Is(err, errTooManyItems), errors.Is(err, errTokenTooLarge):
 		return ReasonTooLarge
+	case errors.Is(err, ErrBudgetExhausted):
+		return ReasonBudget
 	case errors.Is(err, errMalformed):
 		return ReasonMalformed
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, errRequestTimeout):

@@ -6,6 +6,7 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -41,6 +42,10 @@ type Options struct {
 	// rate-limit headers; the caller makes it first and hands its methods
 	// to the client. Nil: none are seen.
 	Traffic *Traffic
+	// Budget, when set, is asked before a listing starts whether it can pay
+	// for as many requests as the last one took; when it cannot, or runs
+	// out during the listing, scrapes serve the newest complete listing.
+	Budget interface{ Afford(requests int) bool }
 	// Hint, when set, says what an operator can do about a failed listing
 	// of a given reason (client.Reason); the text is logged with the error.
 	Hint   func(reason client.Reason) string
@@ -118,6 +123,13 @@ func (e *Exporter) listing(ctx context.Context, api client.API) result {
 			return g
 		}
 	}
+	if e.opts.Budget != nil {
+		if last := e.state.get(api).good; last.listing != nil && !e.opts.Budget.Afford(last.listing.Requests) {
+			e.opts.Logger.Debug("the request budget cannot pay for a listing; serving the newest complete one", "api", string(api),
+				"age", e.opts.Now().Sub(last.done))
+			return last
+		}
+	}
 	ch := e.flight.DoChan(string(api), func() (any, error) {
 		start := e.opts.Now()
 		e.state.begin(api, start)
@@ -139,7 +151,11 @@ func (e *Exporter) listing(ctx context.Context, api client.API) result {
 	}
 	select {
 	case res := <-ch:
-		return res.Val.(result)
+		r := res.Val.(result)
+		if good := e.state.get(api).good; errors.Is(r.err, client.ErrBudgetExhausted) && good.listing != nil {
+			return good // never a partial listing: the newest complete one
+		}
+		return r
 	case <-wait:
 	}
 	if last := e.state.get(api).last; last.err == nil && last.listing != nil {

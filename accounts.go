@@ -1,0 +1,265 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/twelvelabs-community/twelvelabs_exporter/client"
+	"github.com/twelvelabs-community/twelvelabs_exporter/collector"
+)
+
+// fileConfig is --config.file: the accounts one exporter watches, and the
+// organisations whose request budgets they share.
+type fileConfig struct {
+	Organizations []orgConfig     `yaml:"organizations"`
+	Accounts      []accountConfig `yaml:"accounts"`
+}
+
+type orgConfig struct {
+	Name string `yaml:"name"`
+	// RequestsPerMinute and RequestsPerDay bound what every account of the
+	// organisation spends together; 0 is no limit.
+	RequestsPerMinute float64 `yaml:"requests_per_minute"`
+	RequestsPerDay    float64 `yaml:"requests_per_day"`
+}
+
+// accountConfig is one account. Settings left out take the flags' values.
+// The key itself never goes in the file: key_file or key_env name where it is.
+type accountConfig struct {
+	Name           string         `yaml:"name"`
+	Organization   string         `yaml:"organization"`
+	KeyFile        string         `yaml:"key_file"`
+	KeyEnv         string         `yaml:"key_env"`
+	URL            string         `yaml:"url"`
+	EmbedAPIs      []string       `yaml:"embed_apis"`
+	Concurrency    *int           `yaml:"concurrency"`
+	MaxPages       *int           `yaml:"max_pages"`
+	Timeout        *time.Duration `yaml:"timeout"`
+	RequestTimeout *time.Duration `yaml:"request_timeout"`
+	Retries        *int           `yaml:"retries"`
+	CacheTTL       *time.Duration `yaml:"cache_ttl"`
+	Lookback       *time.Duration `yaml:"lookback"`
+	MaxModels      *int           `yaml:"max_models"`
+}
+
+// accountName is what a /probe target may be: a name, never a URL.
+var accountName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
+
+// readConfig parses the file strictly: unknown fields are errors, so that a
+// typo does not silently fall back to a default.
+func readConfig(path string) (*fileConfig, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--config.file: %w", unwrapPath(err))
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	var fc fileConfig
+	if err := dec.Decode(&fc); err != nil {
+		msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+		if strings.Contains(msg, "field key not found") || strings.Contains(msg, "field api_key not found") {
+			msg += " (the key never goes in the file: use key_file or key_env)"
+		}
+		return nil, fmt.Errorf("%s: %s", path, msg)
+	}
+	return &fc, nil
+}
+
+// problems lists what is wrong with the file, one line each, without
+// building anything; --config.check prints them.
+func (fc *fileConfig) problems(flags *config, lookupEnv func(string) (string, bool)) []string {
+	var out []string
+	add := func(format string, a ...any) { out = append(out, fmt.Sprintf(format, a...)) }
+	orgs := map[string]bool{}
+	for i, o := range fc.Organizations {
+		switch {
+		case !accountName.MatchString(o.Name):
+			add("organizations[%d]: name %q: want letters, digits, '_', '.' or '-'", i, o.Name)
+		case orgs[o.Name]:
+			add("organizations[%d]: %q is declared twice", i, o.Name)
+		case o.RequestsPerMinute < 0 || o.RequestsPerDay < 0:
+			add("organization %q: requests_per_minute and requests_per_day want zero (no limit) or more", o.Name)
+		}
+		orgs[o.Name] = true
+	}
+	if len(fc.Accounts) == 0 {
+		add("accounts: none; want at least one")
+	}
+	seen := map[string]bool{}
+	for i, a := range fc.Accounts {
+		switch {
+		case !accountName.MatchString(a.Name):
+			add("accounts[%d]: name %q: want letters, digits, '_', '.' or '-' (it is the /probe target)", i, a.Name)
+			continue
+		case seen[a.Name]:
+			add("account %q: declared twice", a.Name)
+		}
+		seen[a.Name] = true
+		if a.Organization != "" && !orgs[a.Organization] {
+			add("account %q: organization %q is not declared under organizations", a.Name, a.Organization)
+		}
+		if (a.KeyFile == "") == (a.KeyEnv == "") {
+			add("account %q: want exactly one of key_file and key_env", a.Name)
+		} else if _, _, err := a.keySource(lookupEnv, nil); err != nil {
+			add("account %q: %v", a.Name, err)
+		}
+		cfg := a.settings(flags)
+		if err := cfg.validate(); err != nil {
+			add("account %q: %v", a.Name, err)
+		} else if _, err := newClient(cfg, client.StaticKey("check"), collector.NewTraffic(), nil); err != nil {
+			add("account %q: %v", a.Name, err)
+		}
+	}
+	return out
+}
+
+// settings are the flags' listing settings with the account's overrides.
+func (a *accountConfig) settings(flags *config) *config {
+	c := *flags
+	set := func(dst any, src any) {
+		if v := reflect.ValueOf(src); !v.IsNil() {
+			reflect.ValueOf(dst).Elem().Set(v.Elem())
+		}
+	}
+	if a.URL != "" {
+		c.apiURL = a.URL
+	}
+	if len(a.EmbedAPIs) > 0 {
+		c.apis = a.EmbedAPIs
+	}
+	set(&c.concurrency, a.Concurrency)
+	set(&c.maxPages, a.MaxPages)
+	set(&c.timeout, a.Timeout)
+	set(&c.reqTimeout, a.RequestTimeout)
+	set(&c.retries, a.Retries)
+	set(&c.cacheTTL, a.CacheTTL)
+	set(&c.lookback, a.Lookback)
+	set(&c.maxModels, a.MaxModels)
+	c.keyFile = a.KeyFile
+	return &c
+}
+
+// keySource finds the account's key; the description names where it came
+// from, never the key.
+func (a *accountConfig) keySource(lookupEnv func(string) (string, bool), logger *slog.Logger) (client.KeySource, string, error) {
+	if a.KeyFile != "" {
+		fk, err := client.NewFileKey(a.KeyFile, keyFileReport(a.KeyFile, logger))
+		if err != nil {
+			return nil, "", fmt.Errorf("key_file: %w", err)
+		}
+		return fk, "file " + a.KeyFile, nil
+	}
+	v, ok := lookupEnv(a.KeyEnv)
+	if !ok {
+		return nil, "", fmt.Errorf("key_env: $%s is not set", a.KeyEnv)
+	}
+	k, err := client.CheckKey([]byte(v))
+	if err != nil {
+		return nil, "", fmt.Errorf("key_env: $%s %w", a.KeyEnv, err)
+	}
+	return client.StaticKey(k), "$" + a.KeyEnv, nil
+}
+
+// account is one watched account: its exporter and what built it.
+type account struct {
+	name string
+	cfg  accountConfig
+	org  orgConfig
+	exp  *collector.Exporter
+}
+
+// accounts is one configuration's accounts and budgets, by name.
+type accounts struct {
+	byName  map[string]*account
+	budgets map[string]*budget
+}
+
+// buildAccounts makes the accounts of fc; accounts and budgets of old whose
+// configuration did not change are kept as they are, with their listings,
+// cache, state and counters.
+func buildAccounts(fc *fileConfig, flags *config, lookupEnv func(string) (string, bool), logger *slog.Logger, old *accounts) (*accounts, error) {
+	if p := fc.problems(flags, lookupEnv); len(p) > 0 {
+		return nil, errors.New(strings.Join(p, "; "))
+	}
+	orgs := map[string]orgConfig{}
+	out := &accounts{byName: map[string]*account{}, budgets: map[string]*budget{}}
+	for _, o := range fc.Organizations {
+		orgs[o.Name] = o
+		if prev, ok := old.orgBudget(o); ok {
+			out.budgets[o.Name] = prev
+		} else if o.RequestsPerMinute > 0 || o.RequestsPerDay > 0 {
+			out.budgets[o.Name] = newBudget(o.Name, o.RequestsPerMinute, o.RequestsPerDay)
+		}
+	}
+	for _, a := range fc.Accounts {
+		org := orgs[a.Organization]
+		if prev := old.get(a.Name); prev != nil && reflect.DeepEqual(prev.cfg, a) && prev.org == org {
+			out.byName[a.Name] = prev
+			continue
+		}
+		log := logger.With("account", a.Name)
+		keys, _, err := a.keySource(lookupEnv, log)
+		if err != nil {
+			return nil, fmt.Errorf("account %q: %w", a.Name, err)
+		}
+		var b *budget
+		if bb, ok := out.budgets[a.Organization]; ok {
+			b = bb
+		}
+		exp, err := newAccountExporter(a.settings(flags), keys, b, log)
+		if err != nil {
+			return nil, fmt.Errorf("account %q: %w", a.Name, err)
+		}
+		out.byName[a.Name] = &account{name: a.Name, cfg: a, org: org, exp: exp}
+	}
+	return out, nil
+}
+
+func (as *accounts) get(name string) *account {
+	if as == nil {
+		return nil
+	}
+	return as.byName[name]
+}
+
+// orgBudget returns old's budget of an organisation configured the same.
+func (as *accounts) orgBudget(o orgConfig) (*budget, bool) {
+	if as == nil {
+		return nil, false
+	}
+	for _, a := range as.byName {
+		if a.org == o {
+			b, ok := as.budgets[o.Name]
+			return b, ok
+		}
+	}
+	return nil, false
+}
+
+// names lists the accounts, sorted.
+func (as *accounts) names() []string {
+	names := make([]string, 0, len(as.byName))
+	for n := range as.byName {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	return err
+}

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twelvelabs-community/twelvelabs_exporter/internal/testproc"
+	"github.com/twelvelabs-community/twelvelabs_exporter/simulator"
+)
+
+// orgs is a simulated API serving several accounts, each with its own key
+// and tasks.
+type orgs struct {
+	sims map[string]*simulator.Server // by account name
+	url  string
+	env  map[string]string // key_env variables
+}
+
+func newOrgs(t *testing.T, sizes map[string]int) *orgs {
+	t.Helper()
+	o := &orgs{sims: map[string]*simulator.Server{}, env: map[string]string{}}
+	byKey := map[string]*simulator.Server{}
+	for name, n := range sizes {
+		key := "tlk_" + name + "_0123456789abcdef"
+		sim := simulator.New(key)
+		sim.SetTasks(simulator.V1, simulator.Generate(simulator.GenerateOptions{Seed: 3, N: n, Now: time.Now().Add(-2 * time.Second), API: simulator.V1}))
+		o.sims[name], byKey[key] = sim, sim
+		o.env["KEY_"+strings.ToUpper(name)] = key
+	}
+	srv := httptest.NewServer(simulator.NewAccounts(byKey))
+	t.Cleanup(srv.Close)
+	o.url = srv.URL + simulator.BasePath
+	return o
+}
+
+func (o *orgs) lookupEnv(name string) (string, bool) { v, ok := o.env[name]; return v, ok }
+
+func writeConfig(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func probe(h http.Handler, target string) (int, string) {
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/probe?target="+target, nil)
+	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", "5")
+	h.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.String()
+}
+
+func TestProbeServesEachAccountAlone(t *testing.T) {
+	o := newOrgs(t, map[string]int{"staging": 30, "production": 70})
+	cfg := filepath.Join(t.TempDir(), "accounts.yml")
+	writeConfig(t, cfg, `
+accounts:
+  - name: staging
+    key_env: KEY_STAGING
+    embed_apis: [v1]
+  - name: production
+    key_env: KEY_PRODUCTION
+    embed_apis: [v1]
+`)
+	svc, err := wire([]string{"--config.file=" + cfg, "--twelvelabs.url=" + o.url}, o.lookupEnv, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, n := range map[string]float64{"staging": 30, "production": 70} {
+		code, body := probe(svc.handler, name)
+		mfs := testproc.ParseMetrics(t, body)
+		if got := testproc.Sum(mfs, "twelvelabs_embed_tasks", "api", "v1"); code != 200 || got != n {
+			t.Errorf("%s: HTTP %d, %v tasks, want %v", name, code, got, n)
+		}
+		if mfs["go_goroutines"] != nil || mfs["twelvelabs_exporter_build_info"] != nil {
+			t.Errorf("%s: a probe carries the exporter's own metrics", name)
+		}
+	}
+	// The exporter's own metrics on /metrics, no account's.
+	_, body, _ := serve(svc.handler, nil)
+	mfs := testproc.ParseMetrics(t, body)
+	if mfs["twelvelabs_up"] != nil || mfs["go_goroutines"] == nil {
+		t.Error("/metrics with --config.file: want the exporter's own metrics only")
+	}
+	if v, _ := testproc.Value(mfs, "twelvelabs_exporter_config_last_reload_successful", nil); v != 1 {
+		t.Errorf("config_last_reload_successful %v", v)
+	}
+	// A target that is not an account: a clear 4xx, and no request anywhere.
+	before := o.sims["staging"].Requests(simulator.V1) + o.sims["production"].Requests(simulator.V1)
+	for target, want := range map[string]int{"nope": 404, "http://169.254.169.254/": 404, "": 400} {
+		if code, body := probe(svc.handler, target); code != want || strings.Contains(body, "twelvelabs_") {
+			t.Errorf("target %q: HTTP %d %q, want %d", target, code, body, want)
+		}
+	}
+	if after := o.sims["staging"].Requests(simulator.V1) + o.sims["production"].Requests(simulator.V1); after != before {
+		t.Errorf("%d API requests for unknown targets, want none", after-before)
+	}
+}
+
+// A slow account does not delay another's probe.
+func TestAccountsAreIsolated(t *testing.T) {
+	o := newOrgs(t, map[string]int{"slow": 10, "fast": 10})
+	o.sims["slow"].SetLatency(3 * time.Second)
+	cfg := filepath.Join(t.TempDir(), "accounts.yml")
+	writeConfig(t, cfg, "accounts:\n  - {name: slow, key_env: KEY_SLOW, embed_apis: [v1]}\n  - {name: fast, key_env: KEY_FAST, embed_apis: [v1]}\n")
+	svc, err := wire([]string{"--config.file=" + cfg, "--twelvelabs.url=" + o.url}, o.lookupEnv, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { probe(svc.handler, "slow") })
+	time.Sleep(100 * time.Millisecond)
+	start := time.Now()
+	code, body := probe(svc.handler, "fast")
+	if took := time.Since(start); code != 200 || took > time.Second || !strings.Contains(body, `twelvelabs_up{api="v1"} 1`) {
+		t.Errorf("fast account: HTTP %d after %v while the slow one lists", code, took)
+	}
+	wg.Wait()
+}
+
+// Reload keeps unchanged accounts as they are (state, counters), builds
+// new ones, and a bad file keeps the configuration in use.
+func TestReloadKeepsUnchangedAccounts(t *testing.T) {
+	o := newOrgs(t, map[string]int{"a": 10, "b": 20})
+	cfg := filepath.Join(t.TempDir(), "accounts.yml")
+	writeConfig(t, cfg, "accounts:\n  - {name: a, key_env: KEY_A, embed_apis: [v1]}\n")
+	var logs testproc.SyncBuffer
+	svc, err := wire([]string{"--config.file=" + cfg, "--twelvelabs.url=" + o.url, "--web.enable-lifecycle"}, o.lookupEnv, &logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe(svc.handler, "a")
+	before := svc.targets.account("a")
+	reload := func() int {
+		rec := httptest.NewRecorder()
+		svc.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/-/reload", nil))
+		return rec.Code
+	}
+	writeConfig(t, cfg, "accounts:\n  - {name: a, key_env: KEY_A, embed_apis: [v1]}\n  - {name: b, key_env: KEY_B, embed_apis: [v1]}\n")
+	if code := reload(); code != 200 || svc.targets.account("a") != before || svc.targets.account("b") == nil {
+		t.Fatalf("reload: HTTP %d; want a kept as it was and b added", code)
+	}
+	_, body := probe(svc.handler, "a")
+	if n, _ := testproc.Value(testproc.ParseMetrics(t, body), "twelvelabs_exporter_api_requests_total", map[string]string{"api": "v1", "code": "200"}); n != 2 {
+		t.Errorf("account a's request counter %v after reload, want 2 (kept across the reload)", n)
+	}
+	writeConfig(t, cfg, "accounts:\n  - {name: a, key_env: KEY_A, api_key: tlk_inline}\n")
+	if code := reload(); code != 500 || svc.targets.account("b") == nil {
+		t.Errorf("bad file: HTTP %d; want 500 and the old accounts kept", code)
+	}
+	_, body, _ = serve(svc.handler, nil)
+	if v, _ := testproc.Value(testproc.ParseMetrics(t, body), "twelvelabs_exporter_config_last_reload_successful", nil); v != 0 {
+		t.Errorf("config_last_reload_successful %v after a bad file, want 0", v)
+	}
+	if !strings.Contains(logs.String(), "the key never goes in the file") || strings.Contains(logs.String(), "tlk_inline") {
+		t.Errorf("the bad reload should be logged with why, never the key:\n%s", logs.String())
+	}
+}
+
+// An organisation's budget bounds what every account of it spends; when it
+// cannot pay for a listing, scrapes serve the newest complete one.
+func TestBudgetBoundsTheOrganisation(t *testing.T) {
+	o := newOrgs(t, map[string]int{"a": 120, "b": 120}) // 3 requests a listing each
+	cfg := filepath.Join(t.TempDir(), "accounts.yml")
+	writeConfig(t, cfg, `
+organizations:
+  - {name: acme, requests_per_minute: 8}
+accounts:
+  - {name: a, organization: acme, key_env: KEY_A, embed_apis: [v1]}
+  - {name: b, organization: acme, key_env: KEY_B, embed_apis: [v1]}
+`)
+	svc, err := wire([]string{"--config.file=" + cfg, "--twelvelabs.url=" + o.url}, o.lookupEnv, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		for _, name := range []string{"a", "b"} {
+			code, body := probe(svc.handler, name)
+			if code != 200 {
+				t.Fatalf("%s: HTTP %d", name, code)
+			}
+			mfs := testproc.ParseMetrics(t, body)
+			// Served: the complete listing or none, never part of one.
+			if up, _ := testproc.Value(mfs, "twelvelabs_up", map[string]string{"api": "v1"}); up == 1 && testproc.Sum(mfs, "twelvelabs_embed_tasks", "api", "v1") != 120 {
+				t.Errorf("%s: a partial listing was served", name)
+			}
+		}
+	}
+	spent := o.sims["a"].Requests(simulator.V1) + o.sims["b"].Requests(simulator.V1)
+	if spent > 8 {
+		t.Errorf("the organisation spent %d requests, over its budget of 8 a minute", spent)
+	}
+	_, body, _ := serve(svc.handler, nil)
+	if n, _ := testproc.Value(testproc.ParseMetrics(t, body), "twelvelabs_exporter_budget_exhausted_total", map[string]string{"organization": "acme"}); n == 0 {
+		t.Error("budget_exhausted_total stayed 0")
+	}
+}
+
+func TestConfigCheck(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key")
+	writeConfig(t, keyFile, "tlk_0123456789\n")
+	good := filepath.Join(dir, "good.yml")
+	writeConfig(t, good, "accounts:\n  - {name: a, key_file: "+keyFile+"}\n")
+	bad := filepath.Join(dir, "bad.yml")
+	writeConfig(t, bad, `
+organizations:
+  - {name: acme, requests_per_minute: -1}
+accounts:
+  - {name: a, key_file: `+keyFile+`, key_env: X}
+  - {name: a, key_file: /nope}
+  - {name: "http://x", key_env: X}
+  - {name: c, organization: other, key_env: UNSET, concurrency: 0}
+`)
+	var out bytes.Buffer
+	if code := run([]string{"--config.file=" + good, "--config.check"}, &out); code != 0 || !strings.Contains(out.String(), "OK") {
+		t.Errorf("good file: exit %d, %q", code, out.String())
+	}
+	out.Reset()
+	code := run([]string{"--config.file=" + bad, "--config.check"}, &out)
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if code != 1 || len(lines) != 8 {
+		t.Errorf("bad file: exit %d, %d lines, want 1 and one line per problem (8):\n%s", code, len(lines), out.String())
+	}
+	for _, want := range []string{"requests_per_minute", "exactly one of key_file and key_env", "declared twice", "/nope",
+		"it is the /probe target", "organization \"other\" is not declared", "$UNSET is not set", "--twelvelabs.concurrency=0"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no line says %q", want)
+		}
+	}
+	out.Reset()
+	if code := run([]string{"--config.file=" + filepath.Join(dir, "typo.yml"), "--config.check"}, &out); code != 1 {
+		t.Errorf("missing file: exit %d", code)
+	}
+	writeConfig(t, filepath.Join(dir, "typo.yml"), "accounts:\n  - {name: a, key_flie: /x}\n")
+	out.Reset()
+	if code := run([]string{"--config.file=" + filepath.Join(dir, "typo.yml"), "--config.check"}, &out); code != 1 || !strings.Contains(out.String(), "key_flie") {
+		t.Errorf("unknown field: exit %d, %q", code, out.String())
+	}
+}
