@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -130,4 +132,44 @@ func TestOpenMetricsAndPromtool(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
+}
+
+// The built binary with --config.file: probes by account name, 404 for
+// any other target, SIGHUP reloads the file, --config.check reports.
+func TestBinaryServesAccountsFromAConfigFile(t *testing.T) {
+	sim := simulator.New("tlk_one_0123456789abcdef")
+	sim.SetTasks(simulator.V1, simulator.Generate(simulator.GenerateOptions{Seed: 1, N: 42, Now: time.Now().Add(-2 * time.Second), API: simulator.V1}))
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	cfg := filepath.Join(t.TempDir(), "accounts.yml")
+	if err := os.WriteFile(cfg, []byte("accounts:\n  - {name: one, key_env: KEY_ONE, embed_apis: [v1]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"KEY_ONE=tlk_one_0123456789abcdef"}
+	check := exec.Command(binary, "--config.file="+cfg, "--config.check")
+	check.Env = env
+	if out, err := check.CombinedOutput(); err != nil || !strings.Contains(string(out), "OK") {
+		t.Errorf("--config.check: %v %s", err, out)
+	}
+	p := startExporter(t, env, "--config.file="+cfg, "--twelvelabs.url="+srv.URL+simulator.BasePath)
+	code, body := get(t, "http://"+p.addr+"/probe?target=one", nil)
+	if got := testproc.Sum(testproc.ParseMetrics(t, body), "twelvelabs_embed_tasks", "api", "v1"); code != 200 || got != 42 {
+		t.Errorf("probe one: HTTP %d, %v tasks", code, got)
+	}
+	before := sim.Requests(simulator.V1)
+	if code, _ := get(t, "http://"+p.addr+"/probe?target="+url.QueryEscape("http://127.0.0.1:1/"), nil); code != http.StatusNotFound || sim.Requests(simulator.V1) != before {
+		t.Errorf("unknown target: HTTP %d, %d requests; want 404 and none", code, sim.Requests(simulator.V1)-before)
+	}
+	if err := os.WriteFile(cfg, []byte("accounts:\n  - {name: one, key_env: KEY_ONE, embed_apis: [v1]}\n  - {name: two, key_env: KEY_ONE, embed_apis: [v1]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	testproc.Eventually(t, 5*time.Second, 50*time.Millisecond, func() string {
+		if code, _ := get(t, "http://"+p.addr+"/probe?target=two", nil); code != 200 {
+			return fmt.Sprintf("after SIGHUP, probe two: HTTP %d", code)
+		}
+		return ""
+	})
 }
