@@ -24,7 +24,7 @@ import (
 // newHandler serves the metrics, the probes, the health endpoints, the
 // reload endpoint and the landing page.
 func newHandler(cfg *config, t *targets, logger *slog.Logger) (http.Handler, error) {
-	base := newRegistry()
+	base := newRegistry(!cfg.noOwnMetrics)
 	base.MustRegister(t)
 	var slots chan struct{} // nil: no limit
 	if cfg.maxRequests > 0 {
@@ -128,12 +128,14 @@ func handle(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
 var registeredAt = regexp.MustCompile(` \(registered at [^)]*\)`)
 
 // newRegistry holds the collectors shared by every scrape.
-func newRegistry() *prometheus.Registry {
+func newRegistry(runtime bool) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	)
+	if runtime {
+		reg.MustRegister(
+			collectors.NewGoCollector(),
+			collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		)
+	}
 	// client_golang's build_info has no build date; the wrapper adds it.
 	prometheus.WrapRegistererWith(prometheus.Labels{"build_date": version.BuildDate}, reg).
 		MustRegister(versioncollector.NewCollector(program))

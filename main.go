@@ -57,6 +57,9 @@ type config struct {
 	telemetryPath string
 	maxRequests   int
 	maxModels     int
+	listing       string
+	resync        time.Duration
+	noOwnMetrics  bool
 	web           *web.FlagConfig
 	log           promslog.Config
 }
@@ -92,10 +95,16 @@ func newApp() (*kingpin.Application, *config) {
 		Default("0s").DurationVar(&c.cacheTTL)
 	app.Flag("twelvelabs.max-models", "Most distinct model_name values exported per API; tasks of further models are exported as model_name=\"other\".").
 		Default(fmt.Sprint(collector.DefaultMaxModels)).IntVar(&c.maxModels)
+	app.Flag("twelvelabs.listing", "incremental: keep the window's tasks between scrapes and ask only for what can have changed, checked against the API's totals; full: read every task on every scrape.").
+		Default(collector.ListingIncremental).EnumVar(&c.listing, collector.ListingIncremental, collector.ListingFull)
+	app.Flag("twelvelabs.resync-interval", "With incremental listing, list in full this often all the same.").
+		Default(collector.DefaultResyncInterval.String()).DurationVar(&c.resync)
 	app.Flag("twelvelabs.lookback", "How far back to list tasks (started_at); the API keeps tasks for 7 days.").
 		Default("168h").DurationVar(&c.lookback)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").
 		Default("/metrics").StringVar(&c.telemetryPath)
+	app.Flag("web.disable-exporter-metrics", "Leave the Go runtime and process metrics (go_*, process_*) out of /metrics; they cost most of a small account's scrape.").
+		BoolVar(&c.noOwnMetrics)
 	app.Flag("web.max-requests", "Most scrapes served at once; more get HTTP 503. 0 means no limit.").
 		Default("40").IntVar(&c.maxRequests)
 	c.web = kingpinflag.AddFlags(app, defaultAddress)
@@ -131,6 +140,8 @@ func (c *config) validate() error {
 		return fmt.Errorf("--web.telemetry-path=%q: want a path starting with /", c.telemetryPath)
 	case c.maxRequests < 0:
 		return fmt.Errorf("--web.max-requests=%d: want zero or more", c.maxRequests)
+	case c.resync <= 0:
+		return fmt.Errorf("--twelvelabs.resync-interval=%s: want a positive duration", c.resync)
 	case c.maxModels < 1:
 		return fmt.Errorf("--twelvelabs.max-models=%d: want at least 1", c.maxModels)
 	}

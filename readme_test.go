@@ -85,7 +85,16 @@ func TestReadmeMetricsTableMatchesTheExposition(t *testing.T) {
 			sim.SetTasks(api, simulator.Generate(simulator.GenerateOptions{Seed: 3, N: 80, Now: time.Now(), API: api, FailedRatio: 0.2, ProcessingRatio: 0.2}))
 		}
 		sim.SetRateLimitHeaders(600) // so that the rate-limit gauges are exported
-		code, body, _ := serve(testHandler(t, sim), nil)
+		h := testHandler(t, sim)
+		serve(h, nil)
+		// Tasks created after the exporter started, one finished: the
+		// lifecycle metrics have series.
+		now := time.Now()
+		for _, api := range []string{"v1", "v2"} {
+			sim.AddTasks(api, simulator.Task{ID: "new-" + api, Model: "marengo3.0", Status: "ready", Created: now, Updated: now, VideoSeconds: 5, AudioSeconds: -1})
+		}
+		time.Sleep(1100 * time.Millisecond) // into the next window, which ends at a whole second
+		code, body, _ := serve(h, nil)
 		if code != 200 {
 			t.Fatalf("HTTP %d", code)
 		}

@@ -11,9 +11,12 @@ import (
 	"testing"
 
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/twelvelabs-community/twelvelabs_exporter/client"
 )
 
 const (
@@ -140,3 +143,69 @@ func promtool(t *testing.T, args ...string) {
 func TestPromtoolCheckRules(t *testing.T) { promtool(t, "check", "rules", rulesFile) }
 
 func TestPromtoolTestRules(t *testing.T) { promtool(t, "test", "rules", testsFile) }
+
+// TestReasonsAreTheExportersOwn checks the rules' reason="…" and
+// reason=~"a|b" matchers against the exporter's fixed set, so that a typo
+// does not silently select nothing, and the runbook's table of reasons
+// against the same set, so that a new reason gets a row.
+func TestReasonsAreTheExportersOwn(t *testing.T) {
+	known := map[string]bool{}
+	for _, r := range client.Reasons {
+		known[string(r)] = true
+	}
+	p := parser.NewParser(parser.Options{})
+	for _, r := range loadRules(t) {
+		name := r.Alert + r.Record
+		e, err := p.ParseExpr(r.Expr)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		parser.Inspect(e, func(node parser.Node, _ []parser.Node) error {
+			vs, ok := node.(*parser.VectorSelector)
+			if !ok {
+				return nil
+			}
+			for _, m := range vs.LabelMatchers {
+				if m.Name != "reason" {
+					continue
+				}
+				if m.Type != labels.MatchEqual && m.Type != labels.MatchRegexp {
+					t.Errorf("%s: %s: select reasons with = or =~ of a list, so that they can be checked", name, m)
+					continue
+				}
+				for _, v := range strings.Split(m.Value, "|") {
+					if !known[v] {
+						t.Errorf("%s: %s: %q is not a reason the exporter counts (%v)", name, m, v, client.Reasons)
+					}
+				}
+			}
+			return nil
+		})
+	}
+	book, err := os.ReadFile(runbook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range client.Reasons {
+		if !strings.Contains(string(book), "\n| `"+string(r)+"` |") {
+			t.Errorf("%s has no row for reason %s in its table of reasons", runbook, r)
+		}
+	}
+}
+
+// TestOnlyTheKeyAlertSaysRotate: a refused plan or region, or any other
+// failure, is not mended by a new key, and an alert that says so sends
+// on-call the wrong way.
+func TestOnlyTheKeyAlertSaysRotate(t *testing.T) {
+	for _, r := range loadRules(t) {
+		if r.Alert == "" || r.Alert == "TwelveLabsAPIKeyRejected" {
+			continue
+		}
+		for k, v := range r.Annotations {
+			if strings.Contains(strings.ToLower(v), "rotat") {
+				t.Errorf("%s: annotation %s says to rotate the key: %q", r.Alert, k, v)
+			}
+		}
+	}
+}

@@ -268,7 +268,7 @@ func (c *Client) list(ctx context.Context, q Query, l *Listing, requests *atomic
 
 	// A page is full when it holds what a page holds: the page_limit
 	// asked for, or less when the API says it pages by less.
-	perPage := c.cfg.PageLimit
+	perPage := c.limit(q)
 	if info.LimitPerPage > 0 && info.LimitPerPage < perPage {
 		perPage = info.LimitPerPage
 	}
@@ -353,6 +353,33 @@ func (c *Client) list(ctx context.Context, q Query, l *Listing, requests *atomic
 	return moved.Load(), nil
 }
 
+// limit is the page_limit of q's requests.
+func (c *Client) limit(q Query) int {
+	if q.Limit > 0 {
+		return min(q.Limit, MaxPageLimit)
+	}
+	return c.cfg.PageLimit
+}
+
+// Page reads page n of the answer to q: its tasks created in q's window,
+// and the total_results it announced (-1 when it sent none). Callers that
+// follow tasks across listings ask this many small questions.
+func (c *Client) Page(ctx context.Context, q Query, n int) (tasks []Task, total int, requests int, err error) {
+	var count atomic.Int64
+	dec := c.decoders.Get().(*pageDecoder)
+	defer c.putDecoder(dec)
+	p, err := c.fetchPage(ctx, q, n, &count, dec)
+	if err != nil {
+		return nil, -1, int(count.Load()), fmt.Errorf("listing Embed API %s: %w", q.API, err)
+	}
+	for i := range p.tasks {
+		if q.inWindow(&p.tasks[i]) {
+			tasks = append(tasks, p.tasks[i].export())
+		}
+	}
+	return tasks, p.info.TotalResults, int(count.Load()), nil
+}
+
 // putDecoder returns a decoder to the pool unless a large body grew its
 // buffers: a pooled decoder must not keep a hostile page's allocation.
 func (c *Client) putDecoder(d *pageDecoder) {
@@ -368,7 +395,7 @@ func (c *Client) fetchPage(ctx context.Context, q Query, n int, requests *atomic
 	u.Path += q.API.Path()
 	v := url.Values{}
 	v.Set("page", strconv.Itoa(n))
-	v.Set("page_limit", strconv.Itoa(c.cfg.PageLimit))
+	v.Set("page_limit", strconv.Itoa(c.limit(q)))
 	if !q.Start.IsZero() {
 		v.Set("started_at", q.Start.UTC().Format(time.RFC3339))
 	}
@@ -382,7 +409,7 @@ func (c *Client) fetchPage(ctx context.Context, q Query, n int, requests *atomic
 	target := u.String()
 
 	for attempt := 0; ; attempt++ {
-		p, retryAfter, err := c.try(ctx, q.API, n, target, requests, dec)
+		p, retryAfter, err := c.try(ctx, q.API, n, c.limit(q), target, requests, dec)
 		if err == nil {
 			return p, nil
 		}
@@ -407,7 +434,7 @@ func (c *Client) fetchPage(ctx context.Context, q Query, n int, requests *atomic
 // try sends one request. retryAfter is negative when the error is final,
 // zero when a retry should back off by itself, and positive when the API
 // said how long to wait.
-func (c *Client) try(ctx context.Context, api API, n int, target string, requests *atomic.Int64, dec *pageDecoder) (p *page, retryAfter time.Duration, err error) {
+func (c *Client) try(ctx context.Context, api API, n, limit int, target string, requests *atomic.Int64, dec *pageDecoder) (p *page, retryAfter time.Duration, err error) {
 	key, err := c.cfg.Key.APIKey()
 	if err != nil {
 		return nil, -1, err
@@ -459,7 +486,7 @@ func (c *Client) try(ctx context.Context, api API, n int, target string, request
 	}
 
 	if resp.StatusCode == http.StatusOK {
-		p, err := dec.decode(resp.Body, c.cfg.MaxBodyBytes, c.cfg.PageLimit)
+		p, err := dec.decode(resp.Body, c.cfg.MaxBodyBytes, limit)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, -1, fmt.Errorf("GET %s page %d: %w", api.Path(), n, context.Cause(ctx))

@@ -72,7 +72,7 @@ func (s *idSet) grow() {
 func (s *idSet) addPage(l *Listing, tasks []task, q Query) {
 	for i := range tasks {
 		t := &tasks[i]
-		if !t.Created.IsZero() && ((!q.Start.IsZero() && t.Created.Before(q.Start)) || (!q.End.IsZero() && !t.Created.Before(q.End))) {
+		if !q.inWindow(t) {
 			l.OutsideWindow++
 			continue
 		}
@@ -81,5 +81,14 @@ func (s *idSet) addPage(l *Listing, tasks []task, q Query) {
 			continue
 		}
 		l.add(t)
+		if q.Each != nil {
+			q.Each(t.export())
+		}
 	}
+}
+
+// inWindow tells whether t's creation is in q's window; a task whose
+// created_at could not be read is taken as in.
+func (q *Query) inWindow(t *task) bool {
+	return t.Created.IsZero() || ((q.Start.IsZero() || !t.Created.Before(q.Start)) && (q.End.IsZero() || t.Created.Before(q.End)))
 }

@@ -36,6 +36,28 @@ type Query struct {
 	Start, End time.Time
 	// Status is "", processing, ready or failed.
 	Status string
+	// Limit is the page_limit sent; 0 takes Config.PageLimit. A page of
+	// one answers how many tasks match (total_results) in one request.
+	Limit int
+	// Each, when set, is told of every task a listing counts, for callers
+	// that keep task state; a listing done again tells of its tasks again.
+	Each func(Task)
+}
+
+// Task is one listed task, as kept by callers that follow tasks across
+// listings (Query.Each, Client.Page).
+type Task struct {
+	IDHash           uint64 // a hash of _id, by a seed of this Client
+	HasID            bool
+	Model, Status    string
+	Created, Updated time.Time
+	VideoNanos       int64
+	AudioNanos       int64
+}
+
+func (t *task) export() Task {
+	return Task{IDHash: t.IDHash, HasID: t.HasID, Model: t.Model, Status: t.Status, Created: t.Created, Updated: t.Updated,
+		VideoNanos: t.VideoNanos, AudioNanos: t.AudioNanos}
 }
 
 // LastWindow asks for the tasks of api created in the lookback before now.

@@ -42,6 +42,14 @@ type Options struct {
 	// rate-limit headers; the caller makes it first and hands its methods
 	// to the client. Nil: none are seen.
 	Traffic *Traffic
+	// Listing is ListingIncremental (the default) or ListingFull.
+	Listing string
+	// ResyncInterval is how often an incremental listing is replaced by a
+	// full one all the same.
+	ResyncInterval time.Duration
+	// MaxIncrementalPages bounds the pages of new or processing tasks an
+	// incremental listing reads before it lists in full instead.
+	MaxIncrementalPages int
 	// Budget, when set, is asked before a listing starts whether it can pay
 	// for as many requests as the last one took; when it cannot, or runs
 	// out during the listing, scrapes serve the newest complete listing.
@@ -59,14 +67,21 @@ type Options struct {
 // flood of odd names to 100 × 3 series per metric.
 const DefaultMaxModels = 100
 
+// DefaultResyncInterval is the default of Options.ResyncInterval: a full
+// listing an hour costs a large account 2,000 requests an hour, a few
+// percent of scraping it in full every minute.
+const DefaultResyncInterval = time.Hour
+
 // Exporter holds what outlives a scrape: the state of each API (state.go),
 // the counters, and the listings in flight that concurrent scrapes share.
 type Exporter struct {
 	lister   Lister
 	opts     Options
 	flight   singleflight.Group
-	state    *states
-	counters counters
+	state     *states
+	counters  counters
+	lifecycle *lifecycle
+	tasks     map[client.API]*taskState // each touched only by its API's listing in flight
 }
 
 type result struct {
@@ -98,10 +113,24 @@ func New(lister Lister, opts Options) *Exporter {
 	if opts.MaxModels <= 0 {
 		opts.MaxModels = DefaultMaxModels
 	}
+	if opts.Listing == "" {
+		opts.Listing = ListingIncremental
+	}
+	if opts.ResyncInterval <= 0 {
+		opts.ResyncInterval = DefaultResyncInterval
+	}
+	if opts.MaxIncrementalPages <= 0 {
+		opts.MaxIncrementalPages = 20
+	}
+	tasks := map[client.API]*taskState{}
+	for _, api := range opts.APIs {
+		tasks[api] = &taskState{}
+	}
 	if opts.Hint == nil {
 		opts.Hint = func(client.Reason) string { return "" }
 	}
-	return &Exporter{lister: lister, opts: opts, state: newStates(opts.APIs, opts.MaxModels), counters: newCounters(opts.APIs)}
+	return &Exporter{lister: lister, opts: opts, state: newStates(opts.APIs, opts.MaxModels), counters: newCounters(opts.APIs),
+		lifecycle: newLifecycle(opts.APIs, opts.Now()), tasks: tasks}
 }
 
 // Collector returns the collector of one scrape: its listings are bounded
@@ -135,7 +164,7 @@ func (e *Exporter) listing(ctx context.Context, api client.API) result {
 		e.state.begin(api, start)
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.opts.ListingTimeout)
 		defer cancel()
-		l, err := e.lister.List(lctx, client.LastWindow(api, start, e.opts.Lookback))
+		l, err := e.list(lctx, api, client.LastWindow(api, start, e.opts.Lookback), start)
 		r, folded, first := e.state.finish(api, result{listing: l, err: err, done: e.opts.Now()})
 		e.report(api, r, folded, first)
 		return r, nil

@@ -56,6 +56,7 @@ func (s *scrape) Describe(ch chan<- *prometheus.Desc) {
 	}
 	s.e.opts.Traffic.describe(ch)
 	s.e.counters.describe(ch)
+	s.e.lifecycle.describe(ch)
 }
 
 // Collect sends each API's health first and its task metrics after, each
@@ -97,6 +98,7 @@ func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 	}
 	s.e.opts.Traffic.collect(ch, log)
 	s.e.counters.collect(ch)
+	s.e.lifecycle.collect(ch)
 }
 
 // collectGroups exports the task metrics of one listing. The known statuses

@@ -55,6 +55,17 @@ func (s *states) begin(api client.API, start time.Time) {
 	s.mu.Unlock()
 }
 
+// admitModel is the label a model is exported under: its name while the
+// bound on distinct names (Options.MaxModels) has room, else Other.
+func (s *states) admitModel(api client.API, model string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.byAPI[api].models.admit(model) {
+		return model
+	}
+	return Other
+}
+
 // finish records the listing that ended, its label values bounded; first
 // is true the first time a listing of api had values folded into Other.
 func (s *states) finish(api client.API, r result) (kept result, f folding, first bool) {

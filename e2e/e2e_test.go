@@ -309,20 +309,48 @@ func TestEndToEnd(t *testing.T) {
 		})
 	})
 
-	t.Run("a revoked key fires TwelveLabsAPIKeyRejected, not TwelveLabsListingFailing", func(t *testing.T) {
-		s.control(t, "/_sim/config", `{"key":"revoked"}`)
+	t.Run("a plan refusal fires TwelveLabsAPINotAllowed, not TwelveLabsAPIKeyRejected", func(t *testing.T) {
+		// 403 api_allowed_for_paid_plan on every request: the key is fine.
+		s.control(t, "/_sim/config", `{"fault":{"kind":"not-allowed","ratio":1}}`)
 		testproc.Eventually(t, 60*time.Second, time.Second, func() string {
 			a := s.alerts(t)
-			if !hasAlert(a["TwelveLabsAPIKeyRejected"], map[string]string{"api": "v1", "severity": "critical"}) ||
-				!hasAlert(a["TwelveLabsAPIKeyRejected"], map[string]string{"api": "v2", "severity": "critical"}) {
+			if !hasAlert(a["TwelveLabsAPINotAllowed"], map[string]string{"api": "v1", "severity": "warning"}) ||
+				!hasAlert(a["TwelveLabsAPINotAllowed"], map[string]string{"api": "v2", "severity": "warning"}) {
 				return fmt.Sprintf("Alertmanager holds %v", a)
 			}
 			return ""
 		})
 		// ListingFailing waits 10s (compressed); give it 15s to misfire.
 		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
-			if a := s.alerts(t)["TwelveLabsListingFailing"]; len(a) != 0 {
-				t.Fatalf("TwelveLabsListingFailing fired for a rejected key: %v", a)
+			a := s.alerts(t)
+			for _, name := range []string{"TwelveLabsAPIKeyRejected", "TwelveLabsListingFailing"} {
+				if len(a[name]) != 0 {
+					t.Fatalf("%s fired for a plan refusal: %v", name, a[name])
+				}
+			}
+		}
+		s.control(t, "/_sim/config", `{"fault":{"kind":"","ratio":0}}`)
+	})
+
+	t.Run("a revoked key fires TwelveLabsAPIKeyRejected, not TwelveLabsListingFailing", func(t *testing.T) {
+		s.control(t, "/_sim/config", `{"key":"revoked"}`)
+		// The plan refusal before it resolves: a rejected key hides the plan.
+		testproc.Eventually(t, 60*time.Second, time.Second, func() string {
+			a := s.alerts(t)
+			if !hasAlert(a["TwelveLabsAPIKeyRejected"], map[string]string{"api": "v1", "severity": "critical"}) ||
+				!hasAlert(a["TwelveLabsAPIKeyRejected"], map[string]string{"api": "v2", "severity": "critical"}) ||
+				len(a["TwelveLabsAPINotAllowed"]) != 0 {
+				return fmt.Sprintf("Alertmanager holds %v", a)
+			}
+			return ""
+		})
+		// ListingFailing waits 10s (compressed); give it 15s to misfire.
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
+			a := s.alerts(t)
+			for _, name := range []string{"TwelveLabsListingFailing", "TwelveLabsAPINotAllowed"} {
+				if len(a[name]) != 0 {
+					t.Fatalf("%s fired for a rejected key: %v", name, a[name])
+				}
 			}
 		}
 		if strings.Contains(s.exporter.Logs(), simKey) {
