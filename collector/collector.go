@@ -75,9 +75,9 @@ const DefaultResyncInterval = time.Hour
 // Exporter holds what outlives a scrape: the state of each API (state.go),
 // the counters, and the listings in flight that concurrent scrapes share.
 type Exporter struct {
-	lister   Lister
-	opts     Options
-	flight   singleflight.Group
+	lister    Lister
+	opts      Options
+	flight    singleflight.Group
 	state     *states
 	counters  counters
 	lifecycle *lifecycle
