@@ -20,9 +20,12 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o twelvelabs_exporter .
 	CGO_ENABLED=0 $(GO) build -trimpath -o twelvelabs-simulator ./cmd/twelvelabs-simulator
 
-# The README's test command.
+# The README's test command: everything under the race detector, then the
+# differential test of the incremental listing at full length (1,500
+# scrapes), which -race would slow ten-fold.
 test:
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run '^TestIncrementalListingEqualsFullListing$$' -v ./collector
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
@@ -38,9 +41,11 @@ fuzz:
 demo:
 	bash demo/run.sh
 
-# Scrape wall time, requests and peak RSS against the simulator, then the Go benchmarks.
+# Scrape wall time, requests and peak RSS against the simulator, the Go
+# benchmarks, then 100 accounts in one process.
 bench:
 	bash bench/run.sh
+	bash bench/accounts.sh
 
 # Static binaries and CA certificates in .build/, for the Dockerfile: its
 # source stage runs this target, and CI builds the image from them with

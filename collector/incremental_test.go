@@ -52,8 +52,8 @@ func taskSeries(t *testing.T, c prometheus.Collector) map[string]float64 {
 // scrape their task metrics are the same, series for series.
 func TestIncrementalListingEqualsFullListing(t *testing.T) {
 	scrapes := 1500
-	if testing.Short() {
-		scrapes = 200
+	if testing.Short() || raceEnabled {
+		scrapes = 250
 	}
 	clock := &simClock{t: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)}
 	const key = "tlk_differential_0123456789"
