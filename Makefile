@@ -14,7 +14,7 @@ BUILD_DATE            ?= $(shell date -u +%Y%m%d-%H:%M:%S)
 LDFLAGS := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Revision=$(REVISION) \
            -X $(PKG).Branch=$(BRANCH) -X $(PKG).BuildUser=$(BUILD_USER) -X $(PKG).BuildDate=$(BUILD_DATE)
 
-.PHONY: build test lint fuzz demo bench image image-binaries
+.PHONY: build test lint fuzz demo bench image image-binaries release-check helm-check systemd-check
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o twelvelabs_exporter .
@@ -61,3 +61,18 @@ image-binaries:
 # from .build/ and checked by running it.
 image:
 	bash deploy/image-test.sh
+
+# Release archives for every platform, in snapshot mode, checked: contents,
+# checksums, architectures, and the linux/amd64 binary's --version.
+release-check:
+	bash deploy/release-check.sh
+
+# The Helm chart: helm lint, helm template, rendered objects decoded strictly
+# into the Kubernetes and Prometheus Operator types, its copies of the rules
+# and dashboard equal to their sources; the kustomize base the same way.
+helm-check:
+	bash deploy/helm-check.sh
+
+# The systemd units: systemd-analyze verify and security, a socket-activated run.
+systemd-check:
+	bash examples/systemd/check.sh

@@ -156,7 +156,7 @@ func TestServerTimeouts(t *testing.T) {
 	}
 }
 
-// A week-old account at steady state: tasks keep expiring at the window's
+// A week-old account at steady state, listed in full: tasks keep expiring at the window's
 // old edge while each listing reads it (the simulator's clock runs 200 ms
 // ahead per request). That shifts no page already read, so each scrape
 // costs ceil(N/50) requests, never a second listing.
@@ -172,7 +172,7 @@ func TestWeekOldAccountCostsOneRequestPerPage(t *testing.T) {
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
 	h := wired(t, &logs, envWith("TWELVELABS_API_KEY", simKey), "--twelvelabs.url="+srv.URL+simulator.BasePath,
-		"--twelvelabs.embed-api=v1", "--twelvelabs.concurrency=1")
+		"--twelvelabs.embed-api=v1", "--twelvelabs.concurrency=1", "--twelvelabs.listing=full")
 	expired := false
 	for scrape := range 4 {
 		before := len(sim.Tasks(simulator.V1))
