@@ -394,7 +394,7 @@ func TestInvalidLabelValueLeavesTheRestOfTheScrape(t *testing.T) {
 }
 
 // gather collects c the way a scrape does, keeping what could be made.
-func gather(t *testing.T, c prometheus.Collector) map[string]*dto.MetricFamily {
+func gather(t testing.TB, c prometheus.Collector) map[string]*dto.MetricFamily {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(c)
