@@ -210,9 +210,9 @@ func TestManifestsAgreeWithTheExporter(t *testing.T) {
 	if cp := get(c, "ports", 0, "containerPort"); cp == nil || strings.TrimSpace(yamlString(cp)) != port || get(c, "ports", 0, "name") != "http-metrics" {
 		t.Errorf("container port %v, want %s named http-metrics", cp, port)
 	}
-	for _, probe := range []string{"livenessProbe", "readinessProbe"} {
-		if get(c, probe, "httpGet", "path") != "/" || get(c, probe, "httpGet", "port") != "http-metrics" {
-			t.Errorf("%s: want GET / on http-metrics (the landing page)", probe)
+	for probe, path := range map[string]string{"livenessProbe": "/-/healthy", "readinessProbe": "/-/ready"} {
+		if get(c, probe, "httpGet", "path") != path || get(c, probe, "httpGet", "port") != "http-metrics" {
+			t.Errorf("%s: want GET %s on http-metrics", probe, path)
 		}
 	}
 	if get(dep, "spec", "template", "spec", "securityContext", "runAsNonRoot") != true ||
