@@ -173,3 +173,22 @@ func TestBinaryServesAccountsFromAConfigFile(t *testing.T) {
 		return ""
 	})
 }
+
+// A plain `go build` (no linker flags) still reports a version, the
+// revision and a date, from what the toolchain records in the binary.
+func TestPlainGoBuildReportsItsVersion(t *testing.T) {
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Skipf("not a git checkout: %v", err)
+	}
+	plain, err := testproc.Build(t.TempDir(), "github.com/twelvelabs-community/twelvelabs_exporter", "plain", "-buildvcs=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(plain, "--version").CombinedOutput()
+	rev := strings.TrimSpace(string(head))
+	if err != nil || strings.Contains(string(out), "version ,") || !strings.Contains(string(out), "revision: "+rev) ||
+		strings.Contains(string(out), "build date:       \n") {
+		t.Errorf("--version of a plain go build:\n%s\nwant a version, revision %s and a build date", out, rev)
+	}
+}
