@@ -8,7 +8,6 @@ import (
 	"os"
 	"reflect"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -244,16 +243,6 @@ func (as *accounts) orgBudget(o orgConfig) (*budget, bool) {
 		}
 	}
 	return nil, false
-}
-
-// names lists the accounts, sorted.
-func (as *accounts) names() []string {
-	names := make([]string, 0, len(as.byName))
-	for n := range as.byName {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
 }
 
 func unwrapPath(err error) error {

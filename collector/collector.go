@@ -171,7 +171,7 @@ func (e *Exporter) listing(ctx context.Context, api client.API) result {
 		e.report(api, r, folded, first)
 		return r, nil
 	})
-	var wait <-chan struct{} = ctx.Done()
+	wait := ctx.Done()
 	if e.hopeless(ctx, api) {
 		// The listing will not finish before the scrape's deadline, judged
 		// by how long the last one took: answer at once with the newest

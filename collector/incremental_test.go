@@ -91,10 +91,10 @@ func TestIncrementalListingEqualsFullListing(t *testing.T) {
 	var incRequests, fullRequests int64
 	diffs := 0
 	for s := range scrapes {
-		switch {
-		case s%250 == 100: // a burst: 150 tasks in a minute
+		switch s % 250 {
+		case 100: // a burst: 150 tasks in a minute
 			sim.SetWorkload(simulator.Workload{RatePerMinute: 150, FailedRatio: 0.1, ProcessingSeconds: 150})
-		case s%250 == 101:
+		case 101:
 			sim.SetWorkload(simulator.Workload{RatePerMinute: 3, FailedRatio: 0.1, StuckRatio: 0.01, ProcessingSeconds: 150})
 		}
 		clock.add(time.Minute)

@@ -90,7 +90,6 @@ func (tt *taskTable) expire(start time.Time) {
 }
 
 func (tt *taskTable) statusOf(r taskRec) string { return tt.names[r.status] }
-func (tt *taskTable) modelOf(r taskRec) string  { return tt.names[r.model] }
 
 // count is the number of tasks in a status ("" for all).
 func (tt *taskTable) count(status string) int {

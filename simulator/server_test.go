@@ -645,7 +645,12 @@ func TestRedirects(t *testing.T) {
 	defer srv.Close()
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	send := func(c *http.Client, path string) (*http.Response, []byte) {
+	// answer is what a request got; send closes the body it read.
+	type answer struct {
+		StatusCode int
+		Header     http.Header
+	}
+	send := func(c *http.Client, path string) (answer, []byte) {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
 		req.Header.Set("x-api-key", key)
@@ -655,7 +660,7 @@ func TestRedirects(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
-		return resp, b
+		return answer{resp.StatusCode, resp.Header}, b
 	}
 
 	s.SetFault(Fault{Kind: FaultRedirectOffHost, Ratio: 1})
