@@ -12,7 +12,10 @@
 ARG GO_VERSION=1.26
 ARG BINARIES=source
 
-FROM golang:${GO_VERSION} AS source
+# The build runs on the builder's platform and cross-compiles for the
+# target's (docker buildx build --platform linux/amd64,linux/arm64 .).
+FROM --platform=$BUILDPLATFORM golang:${GO_VERSION} AS source
+ARG TARGETARCH
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -22,13 +25,15 @@ ARG REVISION=unknown
 ARG BRANCH=unknown
 ARG BUILD_DATE=unknown
 # The Makefile holds the one definition of the version stamp (ldflags).
-RUN make image-binaries VERSION="${VERSION:-$(cat VERSION)}" REVISION="${REVISION}" BRANCH="${BRANCH}" \
-      BUILD_USER=docker BUILD_DATE="${BUILD_DATE}" \
- && mkdir -p /out && cp -r .build/bin .build/etc /out/
+RUN make image-binaries GOARCH_IMAGE="${TARGETARCH}" VERSION="${VERSION:-$(cat VERSION)}" REVISION="${REVISION}" \
+      BRANCH="${BRANCH}" BUILD_USER=docker BUILD_DATE="${BUILD_DATE}" \
+ && mkdir -p /out && cp -r ".build/${TARGETARCH}/bin" ".build/${TARGETARCH}/etc" /out/
 
-# Binaries built on the host (make image): .build/bin/ and .build/etc/ssl/certs/.
+# Binaries built on the host for each architecture (make image):
+# .build/<arch>/bin/ and .build/<arch>/etc/ssl/certs/.
 FROM scratch AS prebuilt
-COPY .build/ /out/
+ARG TARGETARCH
+COPY .build/${TARGETARCH}/ /out/
 
 FROM ${BINARIES} AS binaries
 

@@ -47,14 +47,16 @@ bench:
 	bash bench/run.sh
 	bash bench/accounts.sh
 
-# Static binaries and CA certificates in .build/, for the Dockerfile: its
-# source stage runs this target, and CI builds the image from them with
-# buildah, since no base image can be pulled there.
+# Static binaries and CA certificates in .build/$(GOARCH)/, for the
+# Dockerfile: its source stage runs this target (for the platform buildx
+# asks for), and CI builds the multi-arch image from them with buildah,
+# since no base image can be pulled there.
+GOARCH_IMAGE ?= $(shell $(GO) env GOARCH)
 image-binaries:
-	mkdir -p .build/bin .build/etc/ssl/certs
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o .build/bin/twelvelabs_exporter .
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o .build/bin/twelvelabs-simulator ./cmd/twelvelabs-simulator
-	cp /etc/ssl/certs/ca-certificates.crt .build/etc/ssl/certs/
+	mkdir -p .build/$(GOARCH_IMAGE)/bin .build/$(GOARCH_IMAGE)/etc/ssl/certs
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH_IMAGE) $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o .build/$(GOARCH_IMAGE)/bin/twelvelabs_exporter .
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH_IMAGE) $(GO) build -trimpath -ldflags "-s -w" -o .build/$(GOARCH_IMAGE)/bin/twelvelabs-simulator ./cmd/twelvelabs-simulator
+	cp /etc/ssl/certs/ca-certificates.crt .build/$(GOARCH_IMAGE)/etc/ssl/certs/
 	echo "$(VERSION)" > .build/VERSION
 
 # The image: with Docker, from source (docker build .); here, with buildah

@@ -57,3 +57,7 @@ done
 echo
 echo "# Go benchmarks (benchstat format), -count=$gocount"
 go test -run '^$' -bench 'DecodeAggregate|ListingPeakHeap|ScrapeCached' -benchmem -count="$gocount" ./client . | grep -E '^(goos|goarch|pkg|cpu|Benchmark)'
+
+echo
+echo "# Incremental listing at steady state: 100,000 tasks, 10 new a minute, 120 scrapes a simulated minute apart"
+go test -run '^$' -bench 'IncrementalSteadyState' -benchtime 1x ./collector | grep -E '^(Benchmark)'
