@@ -195,3 +195,16 @@ func TestWeekOldAccountCostsOneRequestPerPage(t *testing.T) {
 		t.Errorf("expiry at the old edge caused a second listing:\n%s", logs.String())
 	}
 }
+
+// --twelvelabs.embed-api takes a comma-separated list, as the README's
+// default (v1,v2) reads, and repeated flags; each API once.
+func TestEmbedAPIListForms(t *testing.T) {
+	sim := simulator.New(simKey)
+	for _, args := range [][]string{{"--twelvelabs.embed-api=v1,v2"}, {"--twelvelabs.embed-api=v2", "--twelvelabs.embed-api=v1,v2"}} {
+		_, body, _ := serve(testHandler(t, sim, args...), nil)
+		mfs := testproc.ParseMetrics(t, body)
+		if n := len(mfs["twelvelabs_up"].GetMetric()); n != 2 {
+			t.Errorf("%v: %d APIs listed, want v1 and v2 once each", args, n)
+		}
+	}
+}

@@ -181,11 +181,7 @@ func TestPlainGoBuildReportsItsVersion(t *testing.T) {
 	if err != nil {
 		t.Skipf("not a git checkout: %v", err)
 	}
-	plain, err := testproc.Build(t.TempDir(), "github.com/twelvelabs-community/twelvelabs_exporter", "plain", "-buildvcs=true")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(plain, "--version").CombinedOutput()
+	out, err := exec.Command(binary, "--version").CombinedOutput()
 	rev := strings.TrimSpace(string(head))
 	if err != nil || strings.Contains(string(out), "version ,") || !strings.Contains(string(out), "revision: "+rev) ||
 		strings.Contains(string(out), "build date:       \n") {

@@ -28,7 +28,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	var flags []string
+	// A plain go build, as a user's: no linker flags, the version read from
+	// the build info (TestPlainGoBuildReportsItsVersion).
+	flags := []string{"-buildvcs=true"}
 	if raceEnabled {
 		flags = append(flags, "-race") // the soak test runs the race detector on the binary too
 	}
