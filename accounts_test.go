@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -243,5 +244,37 @@ accounts:
 	out.Reset()
 	if code := run([]string{"--config.file=" + filepath.Join(dir, "typo.yml"), "--config.check"}, &out); code != 1 || !strings.Contains(out.String(), "key_flie") {
 		t.Errorf("unknown field: exit %d, %q", code, out.String())
+	}
+}
+
+// A modest budget keeps a large account fresh with the incremental
+// listing: after the start-up listing, each scrape costs a request or two,
+// so new tasks show at once; listed in full, the same budget can only
+// serve the start-up listing again.
+func TestModestBudgetKeepsALargeAccountFresh(t *testing.T) {
+	for mode, wantFresh := range map[string]bool{"incremental": true, "full": false} {
+		o := newOrgs(t, map[string]int{"big": 1000}) // 20 pages
+		cfg := filepath.Join(t.TempDir(), "accounts.yml")
+		writeConfig(t, cfg, "organizations:\n  - {name: acme, requests_per_minute: 25}\n"+
+			"accounts:\n  - {name: big, organization: acme, key_env: KEY_BIG, embed_apis: [v1]}\n")
+		svc, err := wire([]string{"--config.file=" + cfg, "--twelvelabs.url=" + o.url, "--twelvelabs.listing=" + mode}, o.lookupEnv, &bytes.Buffer{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		probe(svc.handler, "big")
+		for i := range 3 {
+			created := time.Now()
+			o.sims["big"].AddTasks(simulator.V1, simulator.Task{ID: fmt.Sprintf("fresh-%d", i), Model: "marengo3.0", Status: "ready",
+				Created: created, VideoSeconds: 1, AudioSeconds: -1})
+			time.Sleep(time.Until(created.Truncate(time.Second).Add(time.Second + 10*time.Millisecond))) // into the next window
+			_, body := probe(svc.handler, "big")
+			got := testproc.Sum(testproc.ParseMetrics(t, body), "twelvelabs_embed_tasks", "api", "v1")
+			if fresh := got == float64(1001+i); fresh != wantFresh {
+				t.Errorf("%s listing, scrape %d: %v tasks exported; fresh %v, want %v", mode, i+1, got, fresh, wantFresh)
+			}
+		}
+		if spent := o.sims["big"].Requests(simulator.V1); spent > 25 {
+			t.Errorf("%s listing spent %d requests, over the budget of 25", mode, spent)
+		}
 	}
 }

@@ -90,6 +90,9 @@ type result struct {
 	listing *client.Listing
 	err     error
 	done    time.Time
+	// nextCost is the requests the next listing is expected to take: an
+	// incremental one costs a few even after a full one cost thousands.
+	nextCost int
 }
 
 // New makes an Exporter for the given APIs.
@@ -155,7 +158,7 @@ func (e *Exporter) listing(ctx context.Context, api client.API) result {
 		}
 	}
 	if e.opts.Budget != nil {
-		if last := e.state.get(api).good; last.listing != nil && !e.opts.Budget.Afford(last.listing.Requests) {
+		if last := e.state.get(api).good; last.listing != nil && !e.opts.Budget.Afford(last.nextCost) {
 			e.opts.Logger.Debug("the request budget cannot pay for a listing; serving the newest complete one", "api", string(api),
 				"age", e.opts.Now().Sub(last.done))
 			return last
@@ -167,7 +170,7 @@ func (e *Exporter) listing(ctx context.Context, api client.API) result {
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.opts.ListingTimeout)
 		defer cancel()
 		l, err := e.list(lctx, api, client.LastWindow(api, start, e.opts.Lookback), start)
-		r, folded, first := e.state.finish(api, result{listing: l, err: err, done: e.opts.Now()})
+		r, folded, first := e.state.finish(api, result{listing: l, err: err, done: e.opts.Now(), nextCost: e.nextCost(api, l)})
 		e.report(api, r, folded, first)
 		return r, nil
 	})

@@ -31,6 +31,23 @@ type taskState struct {
 	table    *taskTable // nil until the first full listing
 	lastSync time.Time
 	dirty    bool // an incremental step failed half-way: resync
+	// incRequests is what the last incremental listing cost (the estimate
+	// of the next one, for the request budget).
+	incRequests int
+}
+
+// nextCost estimates the requests of api's next listing: what the last
+// one cost when listings are full, what the last incremental one cost when
+// the next will be incremental.
+func (e *Exporter) nextCost(api client.API, l *client.Listing) int {
+	ts := e.tasks[api]
+	if l == nil {
+		return 1
+	}
+	if _, canPage := e.lister.(Pager); e.opts.Listing == ListingFull || !canPage || ts.table == nil || ts.dirty {
+		return max(l.Requests, 1)
+	}
+	return max(ts.incRequests, 1)
 }
 
 // errMismatch: the state disagrees with what the API answers; a full
@@ -207,6 +224,7 @@ func (e *Exporter) incremental(ctx context.Context, api client.API, ts *taskStat
 	}
 	l := tt.listing()
 	l.Pages, l.Requests, l.Duration = pages, requests, e.opts.Now().Sub(now)
+	ts.incRequests = requests
 	return l, nil
 }
 
