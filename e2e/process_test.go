@@ -77,8 +77,16 @@ func get(t *testing.T, url string, header map[string]string) (int, string) {
 }
 
 // The acceptance test: 1,237 tasks over both APIs, exact counts,
-// sums and oldest timestamps, and ceil(N/50) requests per API per scrape.
+// sums and oldest timestamps, and ceil(N/50) requests per API per scrape
+// listed in full; listed incrementally, the first scrape costs that and the
+// next ones a few requests, with the same exact counts.
 func TestBinaryExportsExactCountsWithMinimalRequests(t *testing.T) {
+	for _, mode := range []string{"full", "incremental"} {
+		t.Run(mode, func(t *testing.T) { exactCountsWithMinimalRequests(t, mode) })
+	}
+}
+
+func exactCountsWithMinimalRequests(t *testing.T, mode string) {
 	sim := simulator.New(simKey)
 	now := time.Now().Add(-2 * time.Second) // inside the window, which ends at the last whole second
 	sizes := map[string]int{"v1": 700, "v2": 537}
@@ -91,21 +99,28 @@ func TestBinaryExportsExactCountsWithMinimalRequests(t *testing.T) {
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
 
-	p := startExporter(t, []string{"TWELVELABS_API_KEY=" + simKey}, "--twelvelabs.url="+srv.URL+simulator.BasePath)
-	for scrape := 1; scrape <= 2; scrape++ {
+	p := startExporter(t, []string{"TWELVELABS_API_KEY=" + simKey}, "--twelvelabs.url="+srv.URL+simulator.BasePath, "--twelvelabs.listing="+mode)
+	spent := map[string]int64{}
+	for scrape := 1; scrape <= 3; scrape++ {
 		code, body := get(t, "http://"+p.addr+"/metrics", nil)
 		if code != 200 {
 			t.Fatalf("scrape %d: HTTP %d", scrape, code)
 		}
 		mfs := testproc.ParseMetrics(t, body)
 		for api, n := range sizes {
-			if got := sim.Requests(api); got != int64(scrape*((n+49)/50)) {
-				t.Errorf("scrape %d: %s saw %d requests in all, want %d per scrape", scrape, api, got, (n+49)/50)
+			got := sim.Requests(api) - spent[api]
+			spent[api] = sim.Requests(api)
+			switch full := int64((n + 49) / 50); {
+			case (mode == "full" || scrape == 1) && got != full:
+				t.Errorf("scrape %d: %s saw %d requests, want %d", scrape, api, got, full)
+			case mode == "incremental" && scrape > 1 && got > 1+int64((processing(tasks[api])+49)/50):
+				t.Errorf("incremental scrape %d: %s saw %d requests, want the first page and the %d processing tasks' pages", scrape, api, got,
+					processing(tasks[api]))
 			}
 			if up, _ := testproc.Value(mfs, "twelvelabs_up", map[string]string{"api": api}); up != 1 {
 				t.Errorf("twelvelabs_up{api=%q} = %v", api, up)
 			}
-			if pages, _ := testproc.Value(mfs, "twelvelabs_exporter_scrape_pages", map[string]string{"api": api}); pages != float64((n+49)/50) {
+			if pages, _ := testproc.Value(mfs, "twelvelabs_exporter_scrape_pages", map[string]string{"api": api}); pages != float64(got) {
 				t.Errorf("scrape_pages{api=%q} = %v", api, pages)
 			}
 			total := 0.0
@@ -281,4 +296,14 @@ func TestAlternativeKeyVariable(t *testing.T) {
 			t.Errorf("start-up line should name the key's source: %s", sc.Text())
 		}
 	}
+}
+
+func processing(tasks []simulator.Task) int {
+	n := 0
+	for _, t := range tasks {
+		if t.StatusAt(time.Now()) == "processing" {
+			n++
+		}
+	}
+	return n
 }
