@@ -296,6 +296,11 @@ func TestListingOutlivesTheScrapeAndLaterScrapesServeIt(t *testing.T) {
 	// A new listing starts and does not finish in time: the scrape serves
 	// the complete one, and says how old it is.
 	up, n := scrape()
+	// The new listing starts in the background; the scrape may answer
+	// before its goroutine has called List.
+	for deadline := time.Now().Add(5 * time.Second); s.calls.Load() < 2 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	if up != 1 || n != 6 || s.calls.Load() < 2 {
 		t.Fatalf("second scrape: up %v, %d task series, %d listings; want 1, 6 and a new listing", up, n, s.calls.Load())
 	}
