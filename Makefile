@@ -14,7 +14,7 @@ BUILD_DATE            ?= $(shell date -u +%Y%m%d-%H:%M:%S)
 LDFLAGS := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Revision=$(REVISION) \
            -X $(PKG).Branch=$(BRANCH) -X $(PKG).BuildUser=$(BUILD_USER) -X $(PKG).BuildDate=$(BUILD_DATE)
 
-.PHONY: build test lint fuzz demo bench image image-binaries release-check helm-check systemd-check
+.PHONY: build test lint fuzz demo demo-check bench image image-binaries release-check helm-check systemd-check
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o twelvelabs_exporter .
@@ -40,6 +40,10 @@ fuzz:
 
 demo:
 	bash demo/run.sh
+
+# The demo as a newcomer meets it, with and without Prometheus installed.
+demo-check:
+	bash demo/check.sh
 
 # Scrape wall time, requests and peak RSS against the simulator, the Go
 # benchmarks, then 100 accounts in one process.
