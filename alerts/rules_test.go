@@ -3,13 +3,18 @@
 package alerts
 
 import (
+	"context"
+	"errors"
 	"log/slog"
+	"maps"
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/rulefmt"
@@ -17,6 +22,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/twelvelabs-community/twelvelabs_exporter/client"
+	"github.com/twelvelabs-community/twelvelabs_exporter/collector"
 )
 
 const (
@@ -145,13 +151,25 @@ func TestPromtoolCheckRules(t *testing.T) { promtool(t, "check", "rules", rulesF
 func TestPromtoolTestRules(t *testing.T) { promtool(t, "test", "rules", testsFile) }
 
 // TestReasonsAreTheExportersOwn checks the rules' reason="…" and
-// reason=~"a|b" matchers against the exporter's fixed set, so that a typo
-// does not silently select nothing, and the runbook's table of reasons
-// against the same set, so that a new reason gets a row.
+// reason=~"a|b" matchers against the set of the metric they select (the
+// listing failures' client.Reasons, the resyncs' own), so that a typo does
+// not silently select nothing, and the runbook's table of reasons against
+// client.Reasons, so that a new reason gets a row.
 func TestReasonsAreTheExportersOwn(t *testing.T) {
-	known := map[string]bool{}
+	failures := map[string]bool{}
 	for _, r := range client.Reasons {
-		known[string(r)] = true
+		failures[string(r)] = true
+	}
+	resyncs := resyncReasons(t)
+	// The metrics with a reason label, raw or recorded, and their reasons.
+	reasonsOf := func(metric string) map[string]bool {
+		switch {
+		case strings.Contains(metric, "twelvelabs_exporter_listing_failures"):
+			return failures
+		case strings.Contains(metric, "twelvelabs_exporter_resyncs"):
+			return resyncs
+		}
+		return nil
 	}
 	p := parser.NewParser(parser.Options{})
 	for _, r := range loadRules(t) {
@@ -170,13 +188,18 @@ func TestReasonsAreTheExportersOwn(t *testing.T) {
 				if m.Name != "reason" {
 					continue
 				}
+				known := reasonsOf(vs.Name)
+				if known == nil {
+					t.Errorf("%s: %s: %s has no reasons this test knows of", name, m, vs.Name)
+					continue
+				}
 				if m.Type != labels.MatchEqual && m.Type != labels.MatchRegexp {
 					t.Errorf("%s: %s: select reasons with = or =~ of a list, so that they can be checked", name, m)
 					continue
 				}
 				for _, v := range strings.Split(m.Value, "|") {
 					if !known[v] {
-						t.Errorf("%s: %s: %q is not a reason the exporter counts (%v)", name, m, v, client.Reasons)
+						t.Errorf("%s: %s: %q is not a reason the exporter counts in %s (%v)", name, m, v, vs.Name, slices.Sorted(maps.Keys(known)))
 					}
 				}
 			}
@@ -192,6 +215,43 @@ func TestReasonsAreTheExportersOwn(t *testing.T) {
 			t.Errorf("%s has no row for reason %s in its table of reasons", runbook, r)
 		}
 	}
+}
+
+// failingLister answers every listing with an error.
+type failingLister struct{}
+
+func (failingLister) List(context.Context, client.Query) (*client.Listing, error) {
+	return nil, errors.New("no listing in this test")
+}
+
+// resyncReasons returns the reasons the exporter zero-fills in
+// twelvelabs_exporter_resyncs_total, read from a scrape of the collector
+// itself rather than copied here.
+func resyncReasons(t *testing.T) map[string]bool {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collector.New(failingLister{}, collector.Options{}).Collector(context.Background()))
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, mf := range mfs {
+		if mf.GetName() != "twelvelabs_exporter_resyncs_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "reason" {
+					out[l.GetValue()] = true
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("a scrape of the collector has no twelvelabs_exporter_resyncs_total{reason}")
+	}
+	return out
 }
 
 // TestOnlyTheKeyAlertSaysRotate: a refused plan or region, or any other

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -26,6 +27,9 @@ import (
 )
 
 const simKey = "tlk_e2e_0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+// healthyWorkload is the simulator's live workload on a healthy account.
+var healthyWorkload = simulator.Workload{RatePerMinute: 120, FailedRatio: 0.03, ProcessingSeconds: 20}
 
 // stack is everything the test runs.
 type stack struct {
@@ -63,7 +67,10 @@ func startStack(t *testing.T) *stack {
 		s.sim.SetTasks(api, simulator.Generate(simulator.GenerateOptions{Seed: uint64(i + 1), N: 400, Now: now, API: api,
 			FailedRatio: 0.03, ProcessingRatio: 0.02}))
 	}
-	s.sim.SetWorkload(simulator.Workload{RatePerMinute: 120, FailedRatio: 0.03, ProcessingSeconds: 20})
+	// Tasks arrive (2 a second per API) and finish 10 to 30 s later: the
+	// lifecycle counters and the processing duration histogram fill within
+	// the first scrapes, from tasks created after the exporter started.
+	s.sim.SetWorkload(healthyWorkload)
 	simSrv := httptest.NewServer(s.sim)
 	t.Cleanup(simSrv.Close)
 	s.simURL = simSrv.URL
@@ -239,6 +246,27 @@ func dashboardQueries(t *testing.T, root string) map[string]string {
 	return out
 }
 
+var recordName = regexp.MustCompile(`(?m)^[ \t]+- record:[ \t]+(\S+)[ \t]*$`)
+
+// recordingRules returns the names of the recording rules in the rules file.
+func recordingRules(t *testing.T, root string) []string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(root, "alerts", "twelvelabs.rules.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, m := range recordName.FindAllStringSubmatch(string(raw), -1) {
+		if !slices.Contains(names, m[1]) {
+			names = append(names, m[1])
+		}
+	}
+	if len(names) == 0 {
+		t.Fatal("no recording rule in alerts/twelvelabs.rules.yml")
+	}
+	return names
+}
+
 func TestEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Prometheus and Alertmanager")
@@ -260,6 +288,45 @@ func TestEndToEnd(t *testing.T) {
 				n, err := s.query(t, q)
 				if err != nil || n == 0 {
 					return fmt.Sprintf("panel %s: %q returned %d series (%v)", name, q, n, err)
+				}
+				return ""
+			})
+		}
+	})
+
+	t.Run("every recording rule returns data", func(t *testing.T) {
+		for _, name := range recordingRules(t, s.root) {
+			testproc.Eventually(t, 60*time.Second, time.Second, func() string {
+				if n, err := s.query(t, name); err != nil || n == 0 {
+					return fmt.Sprintf("recording rule %s returned %d series (%v)", name, n, err)
+				}
+				return ""
+			})
+		}
+	})
+
+	t.Run("the lifecycle rules see the workload", func(t *testing.T) {
+		// Each query must give one series per API: tasks created and
+		// finished after the exporter started, their time to ready (10 to
+		// 30 s in the simulator; v1's is up to a scrape later), and the
+		// share that failed over 30 minutes (3%, far below the alert's 20%
+		// on either API as a whole).
+		for _, q := range []string{
+			`sum by (api) (api_model_name:twelvelabs_embed_tasks_created:rate5m{job="twelvelabs"}) * 60 > 10`,
+			`sum by (api) (api_model_name_status:twelvelabs_embed_tasks_finished:rate5m{job="twelvelabs",status="ready"}) * 60 > 10`,
+			`sum by (api) (api_model_name_status:twelvelabs_embed_tasks_finished:increase30m{job="twelvelabs"}) > 0`,
+			`count by (api) (api_model_name_quantile:twelvelabs_embed_task_processing_duration_seconds_ready:histogram_quantile_rate30m{job="twelvelabs",quantile="0.5"} >= 5 <= 60)`,
+			`count by (api) (api_model_name_quantile:twelvelabs_embed_task_processing_duration_seconds_ready:histogram_quantile_rate30m{job="twelvelabs",quantile="0.95"} >= 5 <= 60)`,
+			`sum by (api) (api_model_name_status:twelvelabs_embed_tasks_finished:increase30m{job="twelvelabs",status="failed"})
+			   / sum by (api) (api_model_name_status:twelvelabs_embed_tasks_finished:increase30m{job="twelvelabs"}) < 0.2`,
+			`count by (api) (api_model_name:twelvelabs_embed_tasks_finished_failed:ratio_increase30m{job="twelvelabs"} >= 0)`,
+			// Every reason, zero-filled. (The startup resync is done before
+			// Prometheus first sees the counter, so increase() misses it.)
+			`count by (api) (api_reason:twelvelabs_exporter_resyncs:increase1h{job="twelvelabs",reason=~"startup|interval|mismatch|error"}) == 4`,
+		} {
+			testproc.Eventually(t, 60*time.Second, time.Second, func() string {
+				if n, err := s.query(t, q); err != nil || n != 2 {
+					return fmt.Sprintf("%s returned %d series (%v), want one per API", q, n, err)
 				}
 				return ""
 			})
@@ -297,6 +364,8 @@ func TestEndToEnd(t *testing.T) {
 	})
 
 	t.Run("failures and a stuck task fire their alerts", func(t *testing.T) {
+		// Old failures, created before the exporter started: the week's
+		// ratio sees them, the last 30 minutes' does not.
 		s.control(t, "/_sim/tasks", `{"api":"v1","n":200,"status":"failed","age":"1h","model":"marengo3.0"}`)
 		s.control(t, "/_sim/tasks", `{"api":"v2","n":1,"status":"processing","age":"2h","model":"marengo3.5"}`)
 		testproc.Eventually(t, 90*time.Second, time.Second, func() string {
@@ -305,8 +374,29 @@ func TestEndToEnd(t *testing.T) {
 				!hasAlert(a["TwelveLabsTasksStuckProcessing"], map[string]string{"api": "v2", "model_name": "marengo3.5", "severity": "warning"}) {
 				return fmt.Sprintf("Alertmanager holds %v; Prometheus has %v", a, s.promAlerts(t))
 			}
+			if r := a["TwelveLabsRecentFailureRatioHigh"]; len(r) != 0 {
+				t.Fatalf("TwelveLabsRecentFailureRatioHigh fired for tasks that failed before the exporter started: %v", r)
+			}
 			return ""
 		})
+
+		// Now every new task fails within seconds: the last 30 minutes'
+		// ratio rises past 20% in well under a minute.
+		s.control(t, "/_sim/config", `{"workload":{"rate_per_minute":120,"failed_ratio":1,"processing_seconds":2}}`)
+		testproc.Eventually(t, 120*time.Second, time.Second, func() string {
+			a := s.alerts(t)
+			if !hasAlert(a["TwelveLabsRecentFailureRatioHigh"], map[string]string{"api": "v1", "severity": "warning", "job": "twelvelabs"}) ||
+				!hasAlert(a["TwelveLabsRecentFailureRatioHigh"], map[string]string{"api": "v2", "severity": "warning", "job": "twelvelabs"}) {
+				n, _ := s.query(t, `api_model_name:twelvelabs_embed_tasks_finished_failed:ratio_increase30m > 0.2`)
+				return fmt.Sprintf("Alertmanager holds %v; Prometheus has %v; %d series of the 30-minute ratio above 0.2", a, s.promAlerts(t), n)
+			}
+			return ""
+		})
+		w, err := json.Marshal(map[string]any{"workload": healthyWorkload})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.control(t, "/_sim/config", string(w))
 	})
 
 	t.Run("a plan refusal fires TwelveLabsAPINotAllowed, not TwelveLabsAPIKeyRejected", func(t *testing.T) {
