@@ -1,20 +1,11 @@
 package e2e
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -30,7 +21,7 @@ import (
 // The API's host name resolves nowhere but at the proxy.
 func TestHTTPSProxyAndCustomCA(t *testing.T) {
 	dir := t.TempDir()
-	cert, caFile := certFor(t, dir, "api.twelvelabs.test")
+	cert, caFile, _ := certFor(t, dir, "api.twelvelabs.test")
 	sim := simulator.New(simKey)
 	sim.SetTasks(simulator.V1, simulator.Generate(simulator.GenerateOptions{Seed: 2, N: 33, Now: time.Now().Add(-2 * time.Second), API: simulator.V1}))
 	api := httptest.NewUnstartedServer(sim)
@@ -82,32 +73,4 @@ func TestHTTPSProxyAndCustomCA(t *testing.T) {
 		!strings.Contains(q.Logs(), "reason=transport") || !strings.Contains(q.Logs(), "certificate") {
 		t.Errorf("an untrusted certificate should fail the listing with reason transport:\n%s", q.Logs())
 	}
-}
-
-// certFor makes a CA and a certificate it signs for host; it writes the CA
-// to a PEM file and returns both.
-func certFor(t *testing.T, dir, host string) (tls.Certificate, string) {
-	t.Helper()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"}, IsCA: true,
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, _ := x509.ParseCertificate(caDER)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: host}, DNSNames: []string{host},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caFile := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, caFile
 }
