@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"reflect"
 	"regexp"
 	"strings"
@@ -54,18 +53,27 @@ type accountConfig struct {
 // accountName is what a /probe target may be: a name, never a URL.
 var accountName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
 
+// maxConfigBytes bounds --config.file: an account takes a few lines, and
+// thousands fit in a fraction of it; a larger file (or /dev/zero) is not
+// a configuration, and must not fill memory.
+const maxConfigBytes = 1 << 20
+
 // readConfig parses the file strictly: unknown fields are errors, so that a
 // typo does not silently fall back to a default.
 func readConfig(path string) (*fileConfig, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("--config.file: %w", unwrapPath(err))
+	raw, err := client.ReadRegularFile(path, maxConfigBytes, client.FileReadTimeout)
+	switch {
+	case errors.Is(err, client.ErrNotRegularFile), errors.Is(err, client.ErrFileTooLarge):
+		return nil, fmt.Errorf("--config.file: %w: point it at the YAML file of the accounts", err)
+	case err != nil:
+		return nil, fmt.Errorf("--config.file: %w", err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	var fc fileConfig
 	if err := dec.Decode(&fc); err != nil {
-		msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+		// yaml quotes the values it cannot read, a URL's password with them.
+		msg := client.RedactURLs(strings.ReplaceAll(err.Error(), "\n", "; "))
 		if strings.Contains(msg, "field key not found") || strings.Contains(msg, "field api_key not found") {
 			msg += " (the key never goes in the file: use key_file or key_env)"
 		}
@@ -78,7 +86,9 @@ func readConfig(path string) (*fileConfig, error) {
 // building anything; --config.check prints them.
 func (fc *fileConfig) problems(flags *config, lookupEnv func(string) (string, bool)) []string {
 	var out []string
-	add := func(format string, a ...any) { out = append(out, fmt.Sprintf(format, a...)) }
+	// Lines quote settings, a url with a password among them, and
+	// --config.check prints them: the password goes.
+	add := func(format string, a ...any) { out = append(out, client.RedactURLs(fmt.Sprintf(format, a...))) }
 	orgs := map[string]bool{}
 	for i, o := range fc.Organizations {
 		switch {
@@ -209,7 +219,7 @@ func buildAccounts(fc *fileConfig, flags *config, lookupEnv func(string) (string
 		log := logger.With("account", a.Name)
 		keys, _, err := a.keySource(lookupEnv, log)
 		if err != nil {
-			return nil, fmt.Errorf("account %q: %w", a.Name, err)
+			return nil, client.RedactURLsInError(fmt.Errorf("account %q: %w", a.Name, err))
 		}
 		var b *budget
 		if bb, ok := out.budgets[a.Organization]; ok {
@@ -217,7 +227,7 @@ func buildAccounts(fc *fileConfig, flags *config, lookupEnv func(string) (string
 		}
 		exp, err := newAccountExporter(a.settings(flags), keys, b, log)
 		if err != nil {
-			return nil, fmt.Errorf("account %q: %w", a.Name, err)
+			return nil, client.RedactURLsInError(fmt.Errorf("account %q: %w", a.Name, err))
 		}
 		out.byName[a.Name] = &account{name: a.Name, cfg: a, org: org, exp: exp}
 	}
@@ -243,12 +253,4 @@ func (as *accounts) orgBudget(o orgConfig) (*budget, bool) {
 		}
 	}
 	return nil, false
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
-	}
-	return err
 }

@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -276,5 +278,135 @@ func TestModestBudgetKeepsALargeAccountFresh(t *testing.T) {
 		if spent := o.sims["big"].Requests(simulator.V1); spent > 25 {
 			t.Errorf("%s listing spent %d requests, over the budget of 25", mode, spent)
 		}
+	}
+}
+
+// mkfifo makes a named pipe with the mkfifo command, which this package
+// cannot call through syscall on every platform it builds for.
+func mkfifo(t *testing.T, path string) {
+	t.Helper()
+	if err := exec.Command("mkfifo", path).Run(); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+}
+
+// runWithin runs the exporter's run and fails the test if it has not
+// returned after 10 s: reading a FIFO without O_NONBLOCK waits for a
+// writer forever.
+func runWithin(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	type result struct {
+		code int
+		out  string
+	}
+	done := make(chan result, 1)
+	go func() {
+		var out bytes.Buffer
+		code := run(args, &out)
+		done <- result{code, out.String()}
+	}()
+	select {
+	case r := <-done:
+		return r.code, r.out
+	case <-time.After(10 * time.Second):
+		t.Fatalf("run %v: still running after 10 s", args)
+		return 0, ""
+	}
+}
+
+// The configuration file and the key files it names must be regular
+// files of a sane size: a FIFO, a device or a huge file is one line naming
+// the file, in --config.check, at start-up and on reload (which keeps the
+// configuration in use).
+func TestConfigAndKeyFilesMustBeRegular(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no FIFO or /dev/zero")
+	}
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	mkfifo(t, fifo)
+	big := filepath.Join(dir, "big.yml")
+	writeConfig(t, big, "accounts: []\n"+strings.Repeat("# padding\n", maxConfigBytes/10+1))
+	for path, want := range map[string]string{
+		fifo:        fifo + " is a named pipe, not a regular file: point it at the YAML file of the accounts",
+		"/dev/zero": "/dev/zero is a character device, not a regular file: point it at the YAML file of the accounts",
+		big:         big + " is larger than 1 MiB: point it at the YAML file of the accounts",
+	} {
+		code, out := runWithin(t, "--config.file="+path, "--config.check")
+		if lines := strings.Split(strings.TrimSpace(out), "\n"); code != 1 || len(lines) != 1 || !strings.Contains(out, "--config.file: "+want) {
+			t.Errorf("--config.check of %s: exit %d, %q; want one line saying %q", path, code, out, want)
+		}
+	}
+
+	keyFile := filepath.Join(dir, "key")
+	writeConfig(t, keyFile, "tlk_file_key_0123456789\n")
+	cfg := filepath.Join(dir, "accounts.yml")
+	writeConfig(t, cfg, "accounts:\n  - {name: a, key_file: "+fifo+"}\n  - {name: b, key_file: /dev/zero}\n  - {name: c, key_file: "+keyFile+"}\n")
+	code, out := runWithin(t, "--config.file="+cfg, "--config.check")
+	for _, want := range []string{
+		`account "a": key_file: API key file ` + fifo + " is a named pipe, not a regular file: point it at a file holding the key",
+		`account "b": key_file: API key file /dev/zero is a character device, not a regular file: point it at a file holding the key`,
+	} {
+		if code != 1 || !strings.Contains(out, want) {
+			t.Errorf("--config.check: exit %d, %q; want a line saying %q", code, out, want)
+		}
+	}
+	if n := strings.Count(strings.TrimSpace(out), "\n") + 1; n != 2 {
+		t.Errorf("--config.check: %d lines, want 2 (account c is fine):\n%s", n, out)
+	}
+	code, out = runWithin(t, "--config.file="+cfg, "--web.listen-address=127.0.0.1:0")
+	if code != 1 || !strings.Contains(out, "is a named pipe, not a regular file") || strings.Count(strings.TrimSpace(out), "\n") != 0 {
+		t.Errorf("start-up: exit %d, %q; want one line saying the key file is a named pipe", code, out)
+	}
+
+	// Reload: the file in use becomes a FIFO; the accounts in use stay.
+	writeConfig(t, cfg, "accounts:\n  - {name: c, key_file: "+keyFile+"}\n")
+	svc, err := wire([]string{"--config.file=" + cfg}, func(string) (string, bool) { return "", false }, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(cfg); err != nil {
+		t.Fatal(err)
+	}
+	mkfifo(t, cfg)
+	err = runWithinErr(t, svc.targets.load)
+	if err == nil || !strings.Contains(err.Error(), cfg+" is a named pipe") || svc.targets.account("c") == nil {
+		t.Errorf("reload of a FIFO: %v; want it refused and account c kept", err)
+	}
+}
+
+func runWithinErr(t *testing.T, f func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatal("still running after 10 s")
+		return nil
+	}
+}
+
+// A URL's password never reaches --config.check's lines or start-up
+// errors: it is replaced as url.URL.Redacted does.
+func TestConfigErrorsRedactURLPasswords(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "accounts.yml")
+	env := func(string) (string, bool) { return "tlk_env_key_0123456789", true }
+	writeConfig(t, cfg, "accounts:\n  - {name: a, key_env: K, url: \"https://svc:s3cr3tpass@api.example/v1.3\"}\n")
+	code, out := runWithin(t, "--config.file="+cfg, "--config.check")
+	if code != 1 || strings.Contains(out, "s3cr3tpass") || !strings.Contains(out, `--twelvelabs.url="https://svc:xxxxx@api.example/v1.3"`) {
+		t.Errorf("--config.check: exit %d, %q; want the URL with its password redacted", code, out)
+	}
+	_, err := wire([]string{"--config.file=" + cfg}, env, &bytes.Buffer{})
+	if err == nil || strings.Contains(err.Error(), "s3cr3tpass") || !strings.Contains(err.Error(), "svc:xxxxx@api.example") {
+		t.Errorf("start-up: %v; want the URL with its password redacted", err)
+	}
+	// yaml quotes a value it cannot read (when short enough).
+	writeConfig(t, cfg, "accounts:\n  - {name: a, key_env: K, concurrency: \"s://u:pw@h\"}\n")
+	code, out = runWithin(t, "--config.file="+cfg, "--config.check")
+	if code != 1 || strings.Contains(out, ":pw@") || !strings.Contains(out, "s://u:xxxxx@h") {
+		t.Errorf("yaml error: exit %d, %q; want the password redacted", code, out)
 	}
 }

@@ -2,6 +2,8 @@ package client
 
 import (
 	"bytes"
+	"compress/flate"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -103,6 +105,9 @@ func (d *pageDecoder) decode(r io.Reader, limit int64, maxItems int) (*page, err
 		return nil, fmt.Errorf("%w (%d bytes)", errBodyTooLarge, limit)
 	}
 	if err != nil {
+		if odd := oddBody(err, d.read(limit)); odd != "" {
+			return nil, fmt.Errorf("%w: the API answered 200 with %s", errMalformed, odd)
+		}
 		var se *jsontext.SyntacticError
 		if errors.As(err, &se) && !errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, errMalformed) {
 			return nil, fmt.Errorf("%w: %w", errMalformed, err)
@@ -115,6 +120,26 @@ func (d *pageDecoder) decode(r io.Reader, limit int64, maxItems int) (*page, err
 		return nil, fmt.Errorf("reading page: %w", err)
 	}
 	return p, nil
+}
+
+// oddBody names a body that was answered whole but holds no page, from
+// the decoder's error and the bytes it read: empty (or blank), or not the
+// gzip that its Content-Encoding announced (net/http unpacks it under the
+// decoder). These are the API's answer, final, not a connection failing:
+// a body cut short in transit (short of its Content-Length or its last
+// chunk, or in the middle of a gzip stream) ends in io.ErrUnexpectedEOF,
+// never io.EOF, and stays a read error to retry.
+func oddBody(err error, read int64) string {
+	var corrupt flate.CorruptInputError
+	switch {
+	case errors.Is(err, io.EOF) && read == 0:
+		return "an empty body"
+	case errors.Is(err, io.EOF):
+		return "a body of white space only"
+	case errors.Is(err, gzip.ErrHeader), errors.Is(err, gzip.ErrChecksum), errors.As(err, &corrupt):
+		return "a body that is not valid gzip (Content-Encoding: gzip)"
+	}
+	return ""
 }
 
 // read is how much of the last body the decoder consumed.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode"
 )
@@ -139,8 +140,10 @@ const maxErrorExcerpt = 160
 // echoing the key cannot leak it into logs.
 func parseErrorBody(status int, body []byte, secret string) (code, message string) {
 	// Redact before anything is cut: a body read up to its limit may end
-	// in the middle of the key, and an excerpt may cut it anywhere.
-	body = []byte(redact(string(body), secret))
+	// in the middle of the key, and an excerpt may cut it anywhere. A
+	// gateway's page may quote a URL with credentials (its own, or a
+	// proxy's): their password goes too.
+	body = []byte(RedactURLs(redact(string(body), secret)))
 	var eb errorBody
 	isJSON := json.Unmarshal(body, &eb) == nil
 	if isJSON {
@@ -264,3 +267,111 @@ func redact(s, secret string) string {
 	}
 	return b.String()
 }
+
+// RedactURLs replaces the password of every URL in s that carries one
+// with "xxxxx", as url.URL.Redacted does: errors quote URLs (a proxy
+// address, a base URL refused for its credentials), and logs must not
+// carry the password. A URL that does not parse (a password with an
+// unescaped '@', say) has everything between the first ':' of its user
+// information and the last '@' of the word replaced: when in doubt, more
+// goes than less.
+func RedactURLs(s string) string {
+	if !strings.Contains(s, "://") || !strings.Contains(s, "@") {
+		return s
+	}
+	var b strings.Builder
+	from := 0 // s[:from] is written
+	for i := 0; ; {
+		j := strings.Index(s[i:], "://")
+		if j < 0 {
+			break
+		}
+		j += i
+		start := j // the scheme's first byte
+		for start > from && isSchemeByte(s[start-1]) {
+			start--
+		}
+		for start < j && !isLetter(s[start]) {
+			start++
+		}
+		if start == j { // "://" without a scheme
+			i = j + 3
+			continue
+		}
+		end := j + 3
+		for end < len(s) && !endsURL(s, end) {
+			end++
+		}
+		b.WriteString(s[from:start])
+		b.WriteString(redactURL(s[start:end], j-start))
+		from, i = end, end
+	}
+	if from == 0 {
+		return s
+	}
+	b.WriteString(s[from:])
+	return b.String()
+}
+
+// redactURL redacts one URL as it was written; schemeLen is the length of
+// its scheme.
+func redactURL(raw string, schemeLen int) string {
+	rest := raw[schemeLen+3:]
+	at := strings.LastIndexByte(rest, '@')
+	if at < 0 {
+		return raw
+	}
+	if u, err := url.Parse(raw); err == nil {
+		// Parsed, the URL's own reading says whether an '@' ends user
+		// information or sits in the path or query.
+		if _, ok := u.User.Password(); !ok {
+			return raw
+		}
+		return u.Redacted()
+	}
+	colon := strings.IndexByte(rest[:at], ':')
+	if colon < 0 { // a user name alone, which Redacted keeps too
+		return raw
+	}
+	return raw[:schemeLen+3] + rest[:colon+1] + "xxxxx" + rest[at:]
+}
+
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+func isSchemeByte(c byte) bool {
+	return isLetter(c) || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'
+}
+
+// endsURL tells whether s[i] ends a URL written in text: white space,
+// a quote or an angle bracket. A quote escaped by %q (\") is part of a
+// password, not its end.
+func endsURL(s string, i int) bool {
+	switch c := s[i]; c {
+	case ' ', '\t', '\n', '\r', '\v', '\f', '\'', '`', '<', '>':
+		return true
+	case '"':
+		return i == 0 || s[i-1] != '\\'
+	}
+	return false
+}
+
+// RedactURLsInError is err with RedactURLs applied to its message; the
+// errors it wraps stay reachable through errors.Is and errors.As.
+func RedactURLsInError(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if red := RedactURLs(msg); red != msg {
+		return &redactedError{msg: red, err: err}
+	}
+	return err
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }

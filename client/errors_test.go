@@ -1,8 +1,11 @@
 package client
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -212,5 +215,145 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		if _, err := New(cfg); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// A directory or a file past MaxKeyFileBytes is no key file: one line
+// naming the file and what to do, never a fragment of what it holds. A
+// file at the limit still reads.
+func TestKeyFileSizeAndTypeAreChecked(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("k"), MaxKeyFileBytes+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		dir: "API key file " + dir + " is a directory, not a regular file: point it at a file holding the key",
+		big: "API key file " + big + " is larger than 64 KiB: point it at a file holding the key",
+	} {
+		_, err := NewFileKey(path, nil)
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: err %v, want %q", path, err, want)
+		}
+	}
+	atLimit := filepath.Join(dir, "at-limit")
+	if err := os.WriteFile(atLimit, bytes.Repeat([]byte("k"), MaxKeyFileBytes), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewFileKey(atLimit, nil); err != nil {
+		t.Errorf("a file of exactly %d bytes: %v", MaxKeyFileBytes, err)
+	}
+
+	// Grown past the limit while in use: the last good key stays.
+	path := filepath.Join(dir, "key")
+	if err := os.WriteFile(path, []byte("tlk_good_key_0123456789"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fk, err := NewFileKey(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, bytes.Repeat([]byte("tlk_good_key_0123456789"), 5000), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	k, changed, err := fk.Reload()
+	if k != "tlk_good_key_0123456789" || changed || !errors.Is(err, ErrFileTooLarge) ||
+		!strings.Contains(err.Error(), "the last good key stays in use") || strings.Contains(err.Error(), "0123456789") {
+		t.Errorf("grown past the limit: %q %v %v", k, changed, err)
+	}
+}
+
+// An empty 200, or a body that is not the gzip its Content-Encoding says,
+// is the API's answer, not a network failure: reason malformed, with an
+// error that says what came, and no retry (it would come the same).
+func TestOddBodiesAreMalformed(t *testing.T) {
+	gzipped := func(body string) func(http.ResponseWriter, *http.Request) {
+		return status(200, map[string]string{"Content-Encoding": "gzip", "Content-Type": "application/json"}, body)
+	}
+	validGzip := func(b []byte) string {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		_, _ = zw.Write(b)
+		_ = zw.Close()
+		return buf.String()
+	}
+	page := validGzip([]byte(onePage))
+	for _, tc := range []struct {
+		name string
+		step func(http.ResponseWriter, *http.Request)
+		want string
+	}{
+		{"empty", status(200, nil, ""), "the API answered 200 with an empty body"},
+		{"blank", status(200, nil, " \r\n\t"), "the API answered 200 with a body of white space only"},
+		{"empty gzip", gzipped(""), "the API answered 200 with an empty body"},
+		{"gzip of nothing", gzipped(validGzip(nil)), "the API answered 200 with an empty body"},
+		{"garbage as gzip", gzipped(`{"data":[],"page_info":{}} is not gzip`), "the API answered 200 with a body that is not valid gzip"},
+		{"corrupt deflate", gzipped("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + "garbage-after-a-gzip-header"), "the API answered 200 with a body that is not valid gzip"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &script{steps: []func(http.ResponseWriter, *http.Request){tc.step}}
+			c, slept := scripted(t, s, nil)
+			_, err := c.List(context.Background(), week(V1))
+			if r := ReasonOf(err); r != ReasonMalformed || err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("reason %s, err %v; want %s and %q", r, err, ReasonMalformed, tc.want)
+			}
+			if n := s.n.Load(); n != 1 || len(*slept) != 0 {
+				t.Errorf("%d requests, waits %v; want one request, no retry", n, *slept)
+			}
+		})
+	}
+	// A valid gzip page still reads, and a gzip body cut short in transit
+	// stays a read error worth a retry.
+	s := &script{steps: []func(http.ResponseWriter, *http.Request){gzipped(page)}}
+	c, _ := scripted(t, s, nil)
+	if l, err := c.List(context.Background(), week(V1)); err != nil || l.Pages != 1 {
+		t.Errorf("a valid gzip page: %v", err)
+	}
+	s = &script{steps: []func(http.ResponseWriter, *http.Request){gzipped(page[:len(page)/2]), status(200, nil, onePage)}}
+	c, _ = scripted(t, s, nil)
+	if _, err := c.List(context.Background(), week(V1)); err != nil || s.n.Load() != 2 {
+		t.Errorf("a gzip body cut short: err %v after %d requests, want success on the retry", err, s.n.Load())
+	}
+}
+
+func TestRedactURLs(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"no URL here", "no URL here"},
+		{"https://api.twelvelabs.io/v1.3", "https://api.twelvelabs.io/v1.3"},
+		{"https://user@proxy:3128", "https://user@proxy:3128"}, // a user alone stays, as with url.URL.Redacted
+		{"proxyconnect http://bob:s3cr3t@proxy.corp:3128: refused", "proxyconnect http://bob:xxxxx@proxy.corp:3128: refused"},
+		{`--twelvelabs.url="https://u:s3cr3t@api.twelvelabs.io/v1.3": want a URL`, `--twelvelabs.url="https://u:xxxxx@api.twelvelabs.io/v1.3": want a URL`},
+		{"two: http://a:s3cr3t1@h1/ and socks5://b:s3cr3t2@h2", "two: http://a:xxxxx@h1/ and socks5://b:xxxxx@h2"},
+		// Unparseable: a password with '@', '/' or a quote escaped by %q.
+		{`invalid proxy address "http://bob:p@ss@proxy:3128": x`, `invalid proxy address "http://bob:xxxxx@proxy:3128": x`},
+		{`parse "http://bob:s3/cr3t@proxy": invalid port`, `parse "http://bob:xxxxx@proxy": invalid port`},
+		{`"http://bob:s3\"cr3t@proxy"`, `"http://bob:xxxxx@proxy"`},
+		{"yaml: cannot unmarshal !!str `http://u:s3cr3t@x` into int", "yaml: cannot unmarshal !!str `http://u:xxxxx@x` into int"},
+		// An '@' past the host is no user information.
+		{"https://host/p?mail=a@b.c and mailto:x@y", "https://host/p?mail=a@b.c and mailto:x@y"},
+	} {
+		if got := RedactURLs(tc.in); got != tc.want {
+			t.Errorf("RedactURLs(%q)\n = %q\nwant %q", tc.in, got, tc.want)
+		}
+	}
+	base := fmt.Errorf("wrapped: %w", ErrBudgetExhausted)
+	err := RedactURLsInError(fmt.Errorf("proxy http://u:s3cr3t@p: %w", base))
+	if strings.Contains(err.Error(), "s3cr3t") || !errors.Is(err, ErrBudgetExhausted) {
+		t.Errorf("RedactURLsInError: %v, want the password gone and the chain kept", err)
+	}
+	if RedactURLsInError(base) != base || RedactURLsInError(nil) != nil {
+		t.Error("RedactURLsInError should return an error without credentials as it is")
+	}
+}
+
+// A gateway's error page quoting a URL with credentials: the password
+// never reaches the error.
+func TestErrorBodyURLCredentialsAreRedacted(t *testing.T) {
+	body := `<html><body>upstream http://svc:hunter2hunter2@10.0.0.7:8080/v1.3 refused</body></html>`
+	s := &script{steps: []func(http.ResponseWriter, *http.Request){status(502, nil, body)}}
+	c, _ := scripted(t, s, func(c *Config) { c.Retries = 0 })
+	_, err := c.List(context.Background(), week(V1))
+	if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "http://svc:xxxxx@10.0.0.7:8080/v1.3") {
+		t.Errorf("err %v, want the URL with its password redacted", err)
 	}
 }
