@@ -40,10 +40,6 @@ type Server struct {
 	rlUsed   int
 
 	requests sync.Map // API -> *atomic.Int64
-
-	behaviour  Behaviour
-	churned    time.Time  // when the churn of the behaviour last ran
-	churnCarry [2]float64 // fractional moves and deletions not yet made
 }
 
 // Workload is the live part of the simulation: tasks keep arriving, move
@@ -82,7 +78,7 @@ func (s *Server) SetLatency(d time.Duration) {
 func (s *Server) SetWorkload(w Workload) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.clockLocked()
+	now := s.now()
 	s.advanceLocked(now)
 	s.workload = w
 	s.advanced = now
@@ -97,8 +93,7 @@ func (s *Server) SetClock(now func() time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.now = now
-	s.advanced = s.clockLocked()
-	s.churned = s.advanced
+	s.advanced = now()
 }
 
 // SetRateLimitHeaders makes every 200 list page the API serves (normal or
@@ -173,7 +168,7 @@ func (s *Server) AddTasks(api string, tasks ...Task) {
 func (s *Server) Tasks(api string) []Task {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.clockLocked()
+	now := s.now()
 	s.advanceLocked(now)
 	out := slices.Clone(s.tasks[api])
 	slices.Reverse(out)
@@ -210,8 +205,7 @@ func compareOldestFirst(a, b Task) int {
 // end continuously, during every listing.
 func (s *Server) advanceLocked(now time.Time) {
 	s.arriveLocked(now)
-	s.churnLocked(now)
-	cut := s.behaviour.expiryCut(now)
+	cut := now.Add(-Retention)
 	for api, tasks := range s.tasks {
 		if len(tasks) == 0 || !tasks[0].Created.Before(cut) {
 			continue
@@ -284,8 +278,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// One reading of the clock serves the whole request.
 	s.mu.Lock()
-	now := s.clockLocked()
-	behaviour, seed := s.behaviour, s.rng.Uint64()
+	now := s.now()
 	fault, key := s.fault, s.key
 	injected := fault.Kind != FaultNone && s.rng.Float64() < fault.Ratio
 	rate := s.rateLimitLocked(now)
@@ -294,8 +287,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !injected {
 		fault = Fault{}
 	}
-	// The API's clock, as every HTTP server sends it.
-	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
 	if injectFault(w, r, fault) {
 		return
 	}
@@ -329,7 +320,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.advanceLocked(now)
-	tasks, info := selectPage(s.tasks[api], q, now, extra, behaviour, seed)
+	tasks, info := selectPage(s.tasks[api], q, now, extra)
 	s.mu.Unlock()
 	if isPageKind(fault.Kind) && fault.Kind != FaultOutsideWindow {
 		writeShapedPage(w, fault.Kind, api, tasks, info, now)
@@ -416,10 +407,8 @@ func parseQuery(v url.Values) (listQuery, *paramError) {
 // copying its tasks. The window is found by binary search, so a page costs
 // O(log N + limit) unless a status filter makes it scan. extra, when not
 // nil, is an outside-window fault's two leaked tasks: the oldest goes
-// before the window, the newest after it. The behaviour's UnstableTies
-// orders each group of equal created_at on the page by seed; its TotalLag
-// leaves the newest tasks out of total_results.
-func selectPage(all []Task, q listQuery, now time.Time, extra []Task, b Behaviour, seed uint64) ([]Task, wirePageInfo) {
+// before the window, the newest after it.
+func selectPage(all []Task, q listQuery, now time.Time, extra []Task) ([]Task, wirePageInfo) {
 	lo, hi := 0, len(all)
 	byCreated := func(t Task, c time.Time) int { return t.Created.Compare(c) }
 	if !q.startedAt.IsZero() {
@@ -432,60 +421,27 @@ func selectPage(all []Task, q listQuery, now time.Time, extra []Task, b Behaviou
 	if len(extra) == 2 {
 		window = slices.Concat(extra[:1], window, extra[1:])
 	}
-	if q.status != "" {
-		var matching []Task
-		for i := range window {
-			if window[i].StatusAt(now) == q.status {
-				matching = append(matching, window[i])
-			}
-		}
-		window = matching
-	}
 
-	// Page p holds the tasks at newest-first positions [skip, skip+limit):
-	// oldest-first indices (from, to].
+	out := make([]Task, 0, q.limit)
 	total := len(window)
 	skip := (q.page - 1) * q.limit
-	to := total - 1 - skip
-	from := max(to-q.limit, -1)
-	out := make([]Task, 0, q.limit)
-	if to >= 0 {
-		part := window[from+1 : to+1]
-		if b.UnstableTies {
-			// Widen to whole groups of equal created_at, order them for
-			// this request, and cut the same positions again.
-			gl, gh := from+1, to+1
-			for gl > 0 && window[gl-1].Created.Equal(window[gl].Created) {
-				gl--
-			}
-			for gh < len(window) && window[gh].Created.Equal(window[gh-1].Created) {
-				gh++
-			}
-			group := slices.Clone(window[gl:gh])
-			for i := 0; i < len(group); {
-				j := i + 1
-				for j < len(group) && group[j].Created.Equal(group[i].Created) {
-					j++
-				}
-				tieOrder(group[i:j], seed)
-				i = j
-			}
-			part = group[from+1-gl : to+1-gl]
+	if q.status == "" {
+		for i := len(window) - 1 - skip; i >= 0 && len(out) < q.limit; i-- {
+			out = append(out, window[i])
 		}
-		for i := len(part) - 1; i >= 0; i-- {
-			out = append(out, part[i])
+	} else {
+		total = 0
+		for i := len(window) - 1; i >= 0; i-- {
+			if window[i].StatusAt(now) != q.status {
+				continue
+			}
+			if total >= skip && len(out) < q.limit {
+				out = append(out, window[i])
+			}
+			total++
 		}
 	}
-	counted := total
-	if b.TotalLag > 0 {
-		counted = 0
-		for i := range window {
-			if !window[i].Created.After(now.Add(-b.TotalLag)) {
-				counted++
-			}
-		}
-	}
-	return out, wirePageInfo{LimitPerPage: q.limit, Page: q.page, TotalPage: (counted + q.limit - 1) / q.limit, TotalResults: counted}
+	return out, wirePageInfo{LimitPerPage: q.limit, Page: q.page, TotalPage: (total + q.limit - 1) / q.limit, TotalResults: total}
 }
 
 // MarshalPage encodes tasks (newest first) as one list response page, as
