@@ -198,7 +198,8 @@ func newClient(cfg *config, keys client.KeySource, traffic *collector.Traffic, b
 	c, err := client.New(cc)
 	var ce *client.ConfigError
 	if errors.As(err, &ce) && clientFlags[ce.Field] != "" {
-		return nil, fmt.Errorf("--%s=%v: want %s", clientFlags[ce.Field], ce.Value, ce.Want)
+		// The value may be a URL with a password: never repeat it.
+		return nil, client.RedactURLsInError(fmt.Errorf("--%s=%v: want %s", clientFlags[ce.Field], ce.Value, ce.Want))
 	}
 	return c, err
 }
