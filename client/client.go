@@ -121,6 +121,7 @@ type Client struct {
 	seed     maphash.Seed
 	sleep    func(ctx context.Context, d time.Duration) error
 	decoders sync.Pool // *pageDecoder, reused across pages and listings
+	skew     clockSkew // the API's clock against ours, from Date headers
 }
 
 // ConfigError names the Config field that is out of range, so that callers
@@ -205,33 +206,20 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// List walks every page of the answer to q and aggregates it. Page 1 comes
-// first, for total_page; pages 2..total_page follow concurrently. The window
-// is pinned, so tasks created during the listing do not shift pages; each
-// _id counts once in case pages shift all the same, and a listing whose
-// total changed is done again once.
+// List walks every page of the answer to q once and aggregates it. Page 1
+// comes first, for total_page; pages 2..total_page follow concurrently.
+// The window is pinned, so tasks created during the listing do not shift
+// pages; each _id counts once in case pages shift all the same. Whether
+// the pass saw every task is for the caller to verify: Listing.Total is
+// what the API counted, Tasks+OutsideWindow what the pass saw.
 //
 // On error the returned Listing still carries Pages, Requests and Duration,
 // but no Groups: a failed listing has no counts, not partial ones.
 func (c *Client) List(ctx context.Context, q Query) (*Listing, error) {
 	start := c.cfg.Now()
-	var l *Listing
 	var requests atomic.Int64
-	var err error
-	for attempt := 0; ; attempt++ {
-		l = newListing()
-		var changed bool
-		changed, err = c.list(ctx, q, l, &requests)
-		l.Relisted = attempt
-		// The window's tasks changed while it was read (a clock ahead of
-		// the API's, a task deleted): pages read before and after the
-		// change may have missed a task between them. One new listing
-		// settles it; a list that keeps changing is taken as read, each
-		// _id counted once.
-		if err != nil || !changed || attempt == 1 {
-			break
-		}
-	}
+	l := newListing()
+	err := c.list(ctx, q, l, &requests)
 	l.Requests = int(requests.Load())
 	l.Duration = c.cfg.Now().Sub(start)
 	if err != nil {
@@ -241,21 +229,17 @@ func (c *Client) List(ctx context.Context, q Query) (*Listing, error) {
 	return l, nil
 }
 
-// list reads one listing into l; changed reports that a page announced
-// more tasks (total_results) than page 1: tasks entered the window while it
-// was read, and pages read on either side may have missed one. Fewer is no
-// change worth a new listing: in a newest-first list with a pinned end,
-// tasks only leave at the old end, where they expire (every listing of an
-// account older than a week sees it), and that shifts no page read before.
-func (c *Client) list(ctx context.Context, q Query, l *Listing, requests *atomic.Int64) (changed bool, err error) {
+// list reads one pass of a listing into l.
+func (c *Client) list(ctx context.Context, q Query, l *Listing, requests *atomic.Int64) error {
 	dec := c.decoders.Get().(*pageDecoder)
 	first, err := c.fetchPage(ctx, q, 1, requests, dec)
 	if err != nil {
 		c.putDecoder(dec)
-		return false, err
+		return err
 	}
 	info := first.info
 	l.Pages = 1
+	l.Total = info.TotalResults
 	seen := newIDSet(info.TotalResults)
 	seen.addPage(l, first.tasks, q)
 	firstLen := len(first.tasks)
@@ -263,7 +247,7 @@ func (c *Client) list(ctx context.Context, q Query, l *Listing, requests *atomic
 	if firstLen == 0 {
 		// No tasks, whatever page_info says (an account without tasks may
 		// send "data": null, "page_info": null).
-		return false, nil
+		return nil
 	}
 
 	// A page is full when it holds what a page holds: the page_limit
@@ -277,7 +261,7 @@ func (c *Client) list(ctx context.Context, q Query, l *Listing, requests *atomic
 		total = max(total, (info.TotalResults+perPage-1)/perPage)
 	}
 	if total > c.cfg.MaxPages {
-		return false, fmt.Errorf("%w: the listing needs %d pages (%d tasks), more than the cap of %d pages",
+		return fmt.Errorf("%w: the listing needs %d pages (%d tasks), more than the cap of %d pages",
 			errTooManyPages, total, info.TotalResults, c.cfg.MaxPages)
 	}
 
@@ -286,7 +270,6 @@ func (c *Client) list(ctx context.Context, q Query, l *Listing, requests *atomic
 	var emptyFrom atomic.Int64
 	emptyFrom.Store(int64(total) + 1)
 	var mu sync.Mutex
-	var moved atomic.Bool
 	lastLen := firstLen // tasks on page total
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.cfg.Concurrency)
@@ -303,9 +286,6 @@ func (c *Client) list(ctx context.Context, q Query, l *Listing, requests *atomic
 			p, err := c.fetchPage(gctx, q, n, requests, dec)
 			if err != nil {
 				return err
-			}
-			if p.info.TotalResults > info.TotalResults {
-				moved.Store(true)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -329,7 +309,7 @@ func (c *Client) list(ctx context.Context, q Query, l *Listing, requests *atomic
 		})
 	}
 	if err := g.Wait(); err != nil || emptyFrom.Load() <= int64(total) {
-		return moved.Load(), err
+		return err
 	}
 
 	// Without total_results to trust, keep reading while pages come back
@@ -337,20 +317,20 @@ func (c *Client) list(ctx context.Context, q Query, l *Listing, requests *atomic
 	// total_page of 0 or too small, must not cut the listing short.
 	for n := total + 1; info.TotalResults <= 0 && lastLen >= perPage; n++ {
 		if n > c.cfg.MaxPages {
-			return false, fmt.Errorf("%w: pages keep coming back full past the cap of %d pages", errTooManyPages, c.cfg.MaxPages)
+			return fmt.Errorf("%w: pages keep coming back full past the cap of %d pages", errTooManyPages, c.cfg.MaxPages)
 		}
 		dec := c.decoders.Get().(*pageDecoder)
 		p, err := c.fetchPage(ctx, q, n, requests, dec)
 		if err != nil {
 			c.putDecoder(dec)
-			return false, err
+			return err
 		}
 		l.Pages++
 		lastLen = len(p.tasks)
 		seen.addPage(l, p.tasks, q)
 		c.putDecoder(dec)
 	}
-	return moved.Load(), nil
+	return nil
 }
 
 // limit is the page_limit of q's requests.
@@ -361,23 +341,53 @@ func (c *Client) limit(q Query) int {
 	return c.cfg.PageLimit
 }
 
-// Page reads page n of the answer to q: its tasks created in q's window,
-// and the total_results it announced (-1 when it sent none). Callers that
-// follow tasks across listings ask this many small questions.
-func (c *Client) Page(ctx context.Context, q Query, n int) (tasks []Task, total int, requests int, err error) {
+// PageResult is one page of the answer to a query.
+type PageResult struct {
+	// Tasks are the page's tasks, each _id once; those the API listed
+	// although created outside the query's window are marked Outside.
+	Tasks []Task
+	// Total is the total_results the page announced: -1 when it sent none,
+	// or when the page itself contradicts it (more tasks up to this page
+	// than the total counts).
+	Total int
+	// Limit is the page's size: the page_limit asked, or less when the API
+	// says it pages by less. A page holding fewer tasks is the list's last.
+	Limit    int
+	Requests int
+}
+
+// Page reads page n of the answer to q. Callers that follow tasks across
+// listings ask this many small questions: a page of 50 answers how many
+// tasks match (total_results), and holds them all when they fit.
+func (c *Client) Page(ctx context.Context, q Query, n int) (PageResult, error) {
 	var count atomic.Int64
 	dec := c.decoders.Get().(*pageDecoder)
 	defer c.putDecoder(dec)
 	p, err := c.fetchPage(ctx, q, n, &count, dec)
 	if err != nil {
-		return nil, -1, int(count.Load()), fmt.Errorf("listing Embed API %s: %w", q.API, err)
+		return PageResult{Total: -1, Requests: int(count.Load())}, fmt.Errorf("listing Embed API %s: %w", q.API, err)
 	}
+	r := PageResult{Total: p.info.TotalResults, Limit: c.limit(q), Requests: int(count.Load())}
+	if li := p.info.LimitPerPage; li > 0 && li < r.Limit {
+		r.Limit = li
+	}
+	seen := make(map[uint64]struct{}, len(p.tasks))
 	for i := range p.tasks {
-		if q.inWindow(&p.tasks[i]) {
-			tasks = append(tasks, p.tasks[i].export())
+		t := &p.tasks[i]
+		if t.HasID {
+			if _, dup := seen[t.IDHash]; dup {
+				continue
+			}
+			seen[t.IDHash] = struct{}{}
 		}
+		e := t.export()
+		e.Outside = !q.inWindow(t)
+		r.Tasks = append(r.Tasks, e)
 	}
-	return tasks, p.info.TotalResults, int(count.Load()), nil
+	if r.Total >= 0 && r.Total < (n-1)*r.Limit+len(r.Tasks) {
+		r.Total = -1 // a count the page itself disproves is no count
+	}
+	return r, nil
 }
 
 // putDecoder returns a decoder to the pool unless a large body grew its
@@ -480,6 +490,7 @@ func (c *Client) try(ctx context.Context, api API, n, limit int, target string, 
 	}()
 	c.cfg.OnResponse(api, strconv.Itoa(resp.StatusCode))
 	now := c.cfg.Now()
+	c.observeDate(resp.Header.Get("Date"), now)
 	rl, hasRL := parseRateLimit(resp.Header, now)
 	if hasRL {
 		c.cfg.OnRateLimit(api, rl)

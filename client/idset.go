@@ -67,17 +67,18 @@ func (s *idSet) grow() {
 }
 
 // addPage counts a page's tasks into l, each _id once, leaving out tasks
-// created outside the query's window (an API that filters loosely). A task
+// created outside the query's window (an API that filters loosely), which
+// are counted apart, each once, as part of what total_results counts. A task
 // whose created_at could not be read is counted: nothing says it is out.
 func (s *idSet) addPage(l *Listing, tasks []task, q Query) {
 	for i := range tasks {
 		t := &tasks[i]
-		if !q.inWindow(t) {
-			l.OutsideWindow++
-			continue
-		}
 		if t.HasID && !s.insert(t.IDHash) {
 			l.Duplicates++
+			continue
+		}
+		if !q.inWindow(t) {
+			l.OutsideWindow++
 			continue
 		}
 		l.add(t)

@@ -53,11 +53,17 @@ type Task struct {
 	Created, Updated time.Time
 	VideoNanos       int64
 	AudioNanos       int64
+	// Malformed has bit f set when Field f was present but unreadable.
+	Malformed uint16
+	// Outside marks a task the API listed although its created_at is
+	// outside the query's window (Client.Page only): it counts towards the
+	// API's total_results, not towards the window's tasks.
+	Outside bool
 }
 
 func (t *task) export() Task {
 	return Task{IDHash: t.IDHash, HasID: t.HasID, Model: t.Model, Status: t.Status, Created: t.Created, Updated: t.Updated,
-		VideoNanos: t.VideoNanos, AudioNanos: t.AudioNanos}
+		VideoNanos: t.VideoNanos, AudioNanos: t.AudioNanos, Malformed: t.Malformed}
 }
 
 // LastWindow asks for the tasks of api created in the lookback before now.
@@ -81,20 +87,21 @@ type Listing struct {
 	// later page (page boundaries shift while tasks are created or expire).
 	Tasks      int
 	Duplicates int
-	// OutsideWindow counts tasks the API listed although created outside
-	// the query's window; they are not counted.
+	// OutsideWindow counts the distinct tasks the API listed although
+	// created outside the query's window; they are not counted, but they
+	// are part of the API's total_results.
 	OutsideWindow int
+	// Total is the total_results page 1 announced; -1 when it sent none.
+	// A listing is complete when Tasks+OutsideWindow equals it.
+	Total int
 	// Malformed counts, per Field, the tasks counted whose field was
 	// present but unreadable (taken as missing).
 	Malformed [NumFields]int
-	// Relisted is 1 when the window's tasks changed during a first listing
-	// and this is the second, which replaced it.
-	Relisted int
 	Duration time.Duration
 }
 
 func newListing() *Listing {
-	return &Listing{Groups: make(map[GroupKey]*Group)}
+	return &Listing{Groups: make(map[GroupKey]*Group), Total: -1}
 }
 
 // add counts one task. Model and status are already defaulted.

@@ -246,9 +246,6 @@ func (e *Exporter) report(api client.API, r result, folded folding, first bool) 
 	if l.OutsideWindow > 0 {
 		log.Debug("the API listed tasks created outside the window asked for; not counted", "tasks", l.OutsideWindow)
 	}
-	if l.Relisted > 0 {
-		log.Info("the listed tasks changed while they were read; listed again", "requests", l.Requests)
-	}
 	log.Debug("listing done", "tasks", l.Tasks, "pages", l.Pages, "requests", l.Requests,
 		"duplicates", l.Duplicates, "duration", l.Duration)
 }

@@ -3,24 +3,26 @@ package collector
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/twelvelabs-community/twelvelabs_exporter/client"
 )
 
-// Pager reads one page of the answer to a query: what the incremental
-// listing asks, many small questions a scrape (the client in production).
+// Pager lists and reads single pages: what the reconciliation asks, many
+// small questions a scrape (the client in production). A Lister that
+// cannot page is trusted as it answers.
 type Pager interface {
-	Page(ctx context.Context, q client.Query, n int) (tasks []client.Task, total, requests int, err error)
+	Lister
+	Page(ctx context.Context, q client.Query, n int) (client.PageResult, error)
 }
 
 // Listing modes.
 const (
 	// ListingIncremental keeps the window's tasks between scrapes and asks
-	// only for what can have changed, checked against the API's totals.
+	// only for what can have changed, verified against the API's counts.
 	ListingIncremental = "incremental"
-	// ListingFull reads every task of the window on every scrape.
+	// ListingFull reads every task of the window on every scrape, verified
+	// the same way.
 	ListingFull = "full"
 )
 
@@ -30,7 +32,6 @@ const (
 type taskState struct {
 	table    *taskTable // nil until the first full listing
 	lastSync time.Time
-	dirty    bool // an incremental step failed half-way: resync
 	// incRequests is what the last incremental listing cost (the estimate
 	// of the next one, for the request budget).
 	incRequests int
@@ -44,188 +45,71 @@ func (e *Exporter) nextCost(api client.API, l *client.Listing) int {
 	if l == nil {
 		return 1
 	}
-	if _, canPage := e.lister.(Pager); e.opts.Listing == ListingFull || !canPage || ts.table == nil || ts.dirty {
+	if _, canPage := e.lister.(Pager); e.opts.Listing == ListingFull || !canPage || ts.table == nil || ts.incRequests == 0 {
 		return max(l.Requests, 1)
 	}
 	return max(ts.incRequests, 1)
 }
 
-// errMismatch: the state disagrees with what the API answers; a full
-// listing settles it.
-var errMismatch = errors.New("the task state disagrees with the API")
-
-// list answers q for api: incrementally when the state allows it, else by
-// a full listing that rebuilds the state. Either way the lifecycle
-// counters see every task's news once.
+// list answers q for api by reconciling the task state with the API:
+// incrementally when the state allows it, else by a full listing verified
+// the same way. Either way the lifecycle counters see every task's news
+// once.
 func (e *Exporter) list(ctx context.Context, api client.API, q client.Query, now time.Time) (*client.Listing, error) {
-	ts := e.tasks[api]
 	pager, canPage := e.lister.(Pager)
+	if !canPage {
+		return e.lister.List(ctx, q)
+	}
+	ts := e.tasks[api]
 	reason := ""
+	var spentPages, spentRequests int // by an incremental attempt that gave way
 	switch {
 	case ts.table == nil:
 		reason = resyncStartup
-	case ts.dirty:
-		reason = resyncError
-	case e.opts.Listing == ListingFull || !canPage:
+	case e.opts.Listing == ListingFull:
 		reason = "" // a full listing every time: no resync to count
 	case now.Sub(ts.lastSync) >= e.opts.ResyncInterval:
 		reason = resyncInterval
 	default:
-		l, err := e.incremental(ctx, api, ts, pager, q, now)
-		if !errors.Is(err, errMismatch) {
-			ts.dirty = err != nil
+		s := e.newSyncer(ctx, api, ts.table, pager, q, now)
+		err := s.incremental()
+		switch {
+		case err == nil:
+			ts.incRequests = s.requests
+			return s.listing(), nil
+		case errors.Is(err, errNoTotals):
+			// Nothing to verify against: every scrape reads the window to
+			// the end, as a full listing does.
+			e.opts.Logger.Debug("the API sends no totals; listing in full", "api", string(api))
+		case errors.Is(err, errOverBudget):
+			e.opts.Logger.Info("the task state disagrees with the API in more places than a full listing costs; listing in full",
+				"api", string(api), "requests", s.requests)
+			reason = resyncMismatch
+		default:
+			// The state stays as far as it got: every change it took is a
+			// fact, and the next reconciliation verifies the rest.
+			s.restore()
+			l := &client.Listing{Pages: s.pages, Requests: s.requests, Duration: e.opts.Now().Sub(now)}
 			return l, err
 		}
-		e.opts.Logger.Info("task state disagrees with the API; listing in full", "api", string(api), "why", err)
-		reason = resyncMismatch
+		spentPages, spentRequests = s.pages, s.requests
 	}
-	l, err := e.resync(ctx, api, ts, q, now)
-	if err == nil && reason != "" {
+	table := ts.table
+	if table == nil {
+		table = newTaskTable()
+	}
+	s := e.newSyncer(ctx, api, table, pager, q, now)
+	s.pages, s.requests = spentPages, spentRequests
+	if err := s.full(); err != nil {
+		s.restore()
+		return &client.Listing{Pages: s.pages, Requests: s.requests, Duration: e.opts.Now().Sub(now)}, err
+	}
+	ts.table, ts.lastSync = table, now
+	if reason != "" {
 		e.lifecycle.resyncs.WithLabelValues(string(api), reason).Inc()
 		e.opts.Logger.Debug("listed in full to rebuild the task state", "api", string(api), "reason", reason)
 	}
-	return l, err
-}
-
-// resync lists every task of the window into a new state.
-func (e *Exporter) resync(ctx context.Context, api client.API, ts *taskState, q client.Query, now time.Time) (*client.Listing, error) {
-	old, fresh := ts.table, newTaskTable()
-	q.Each = func(t client.Task) {
-		if _, again := fresh.put(fresh.rec(t)); again {
-			return // a listing done twice tells of its tasks twice
-		}
-		prevStatus, existed := "", false
-		if old != nil {
-			if i, ok := old.find(t.IDHash); ok && t.HasID {
-				prevStatus, existed = old.statusOf(old.recs[i]), true
-			}
-		}
-		e.lifecycle.seen(api, t, prevStatus, existed, now, e.label(api))
-	}
-	l, err := e.lister.List(ctx, q)
-	if err != nil {
-		ts.dirty = ts.table != nil
-		return l, err
-	}
-	ts.table, ts.lastSync, ts.dirty = fresh, now, false
-	return l, nil
-}
-
-// incremental brings the state to q's window with a few requests: the
-// newest page(s) of the window (new tasks, recent ones finishing, and the
-// window's total), the processing tasks when the state holds older ones,
-// and a one-second window for each older task that finished. The total
-// and the processing count must then match the API's, or it is a mismatch.
-func (e *Exporter) incremental(ctx context.Context, api client.API, ts *taskState, pager Pager, q client.Query, now time.Time) (*client.Listing, error) {
-	tt := ts.table
-	tt.expire(q.Start)
-	label := e.label(api)
-	var pages, requests int
-	page := func(q client.Query, n int) ([]client.Task, int, error) {
-		tasks, total, r, err := pager.Page(ctx, q, n)
-		pages, requests = pages+1, requests+r
-		return tasks, total, err
-	}
-	apply := func(t client.Task) (existed bool, err error) {
-		if !t.HasID {
-			return false, fmt.Errorf("%w: a task without _id cannot be followed", errMismatch)
-		}
-		prev, existed := tt.put(tt.rec(t))
-		e.lifecycle.seen(api, t, tt.statusOf(prev), existed, now, label)
-		return existed, nil
-	}
-	processing := map[uint64]taskRec{}
-	if i, ok := tt.index["processing"]; ok {
-		for _, r := range tt.recs {
-			if r.status == i {
-				processing[r.hash] = r
-			}
-		}
-	}
-
-	// The newest tasks: new ones, and recent ones that finished. Pages
-	// follow while every task on them is new.
-	total := -1
-	for n := 1; ; n++ {
-		if n > e.opts.MaxIncrementalPages {
-			return nil, fmt.Errorf("%w: more than %d pages of new tasks", errMismatch, e.opts.MaxIncrementalPages)
-		}
-		tasks, t, err := page(q, n)
-		if err != nil {
-			return nil, err
-		}
-		if n == 1 {
-			total = t
-		}
-		allNew := true
-		for _, task := range tasks {
-			existed, err := apply(task)
-			if err != nil {
-				return nil, err
-			}
-			allNew = allNew && !existed
-			delete(processing, task.IDHash)
-		}
-		if !allNew || len(tasks) < client.MaxPageLimit {
-			break
-		}
-	}
-
-	// Older tasks the state holds as processing: those no longer listed
-	// as processing finished; a one-second window finds how.
-	if len(processing) > 0 {
-		pq := q
-		pq.Status = "processing"
-		for n := 1; ; n++ {
-			tasks, _, err := page(pq, n)
-			if err != nil {
-				return nil, err
-			}
-			for _, task := range tasks {
-				if _, err := apply(task); err != nil {
-					return nil, err
-				}
-				delete(processing, task.IDHash)
-			}
-			if len(tasks) < client.MaxPageLimit {
-				break
-			}
-			if n >= e.opts.MaxIncrementalPages {
-				return nil, fmt.Errorf("%w: too many processing tasks to follow", errMismatch)
-			}
-		}
-		for _, r := range processing {
-			if r.created == 0 {
-				return nil, fmt.Errorf("%w: a task without created_at finished", errMismatch)
-			}
-			at := time.UnixMicro(r.created).UTC().Truncate(time.Second)
-			wq := client.Query{API: api, Start: at, End: at.Add(time.Second)}
-			tasks, _, err := page(wq, 1)
-			if err != nil {
-				return nil, err
-			}
-			found := false
-			for _, task := range tasks {
-				if task.IDHash == r.hash {
-					if _, err := apply(task); err != nil {
-						return nil, err
-					}
-					found = true
-				}
-			}
-			if !found {
-				return nil, fmt.Errorf("%w: a processing task left the list", errMismatch)
-			}
-		}
-	}
-
-	if total >= 0 && tt.count("") != total {
-		return nil, fmt.Errorf("%w: %d tasks held, the API lists %d", errMismatch, tt.count(""), total)
-	}
-	l := tt.listing()
-	l.Pages, l.Requests, l.Duration = pages, requests, e.opts.Now().Sub(now)
-	ts.incRequests = requests
-	return l, nil
+	return s.listing(), nil
 }
 
 // label maps a model name to the label it is exported under, by the same

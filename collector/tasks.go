@@ -10,21 +10,31 @@ import (
 // taskRec is what the exporter keeps of one task of the window between
 // scrapes: 40 bytes, so that a week of 100,000 tasks takes 4 MiB.
 type taskRec struct {
+	// created is the task's created_at in Unix microseconds, the table's
+	// sort key: a range of creation times is a slice of the table, counted
+	// by two binary searches. A task whose created_at could not be read
+	// sits where the API placed it, at the start of the range it was read
+	// in, and carries recNoCreated.
+	created      int64
 	hash         uint64 // of _id
-	created      int64  // Unix microseconds; 0 when unreadable
 	video, audio int64  // nanoseconds
 	model        uint16 // index in taskTable.names
 	status       uint16
+	flags        uint32
 }
+
+// recNoCreated: the task's created_at was unreadable; created is where it
+// was listed, not when it was made.
+const recNoCreated = 1
 
 // maxNames bounds the distinct model and status names a table interns;
 // further names share the last slot, "other" (the label fold of
 // Options.MaxModels bounds what is exported long before).
 const maxNames = 1 << 15
 
-// taskTable holds the tasks of one API's window, sorted by hash for
-// lookups by binary search: no map, whose overhead would double the bytes
-// per task.
+// taskTable holds the tasks of one API's window sorted by (created, hash):
+// no map, whose overhead would double the bytes per task, and every count
+// the reconciliation compares with the API's is a range of the slice.
 type taskTable struct {
 	recs  []taskRec
 	names []string
@@ -49,30 +59,95 @@ func (tt *taskTable) name(s string) uint16 {
 	return i
 }
 
-func (tt *taskTable) rec(t client.Task) taskRec {
-	var created int64
-	if !t.Created.IsZero() {
-		created = t.Created.UnixMicro()
+// rec makes the record of t; place is where a task without a readable
+// created_at sits.
+func (tt *taskTable) rec(t client.Task, place int64) taskRec {
+	r := taskRec{hash: t.IDHash, video: t.VideoNanos, audio: t.AudioNanos, model: tt.name(t.Model), status: tt.name(t.Status)}
+	if t.Created.IsZero() {
+		r.created, r.flags = place, recNoCreated
+	} else {
+		r.created = t.Created.UnixMicro()
 	}
-	return taskRec{hash: t.IDHash, created: created, video: t.VideoNanos, audio: t.AudioNanos,
-		model: tt.name(t.Model), status: tt.name(t.Status)}
+	return r
 }
 
-func (tt *taskTable) find(hash uint64) (int, bool) {
-	return slices.BinarySearchFunc(tt.recs, hash, func(r taskRec, h uint64) int {
-		switch {
-		case r.hash < h:
+func compareRecs(a, b taskRec) int {
+	switch {
+	case a.created != b.created:
+		if a.created < b.created {
 			return -1
-		case r.hash > h:
+		}
+		return 1
+	case a.hash < b.hash:
+		return -1
+	case a.hash > b.hash:
+		return 1
+	}
+	return 0
+}
+
+// lower is the index of the first task created at or after us.
+func (tt *taskTable) lower(us int64) int {
+	i, _ := slices.BinarySearchFunc(tt.recs, us, func(r taskRec, t int64) int {
+		switch {
+		case r.created < t:
+			return -1
+		case r.created > t:
 			return 1
 		}
 		return 0
 	})
+	return i
 }
 
-// put adds or replaces a task; prev is the one it replaced.
-func (tt *taskTable) put(r taskRec) (prev taskRec, existed bool) {
-	i, ok := tt.find(r.hash)
+// span is the slice [i, j) of the tasks created in [a, b).
+func (tt *taskTable) span(a, b int64) (int, int) {
+	i := tt.lower(a)
+	return i, max(i, tt.lower(b))
+}
+
+// status is the index of a status name; -1 for "" (any status) and -2 for
+// a name the table has never held (no task has it).
+func (tt *taskTable) status(name string) int {
+	if name == "" {
+		return -1
+	}
+	if i, ok := tt.index[name]; ok {
+		return int(i)
+	}
+	return -2
+}
+
+func matches(r *taskRec, status int) bool { return status == -1 || int(r.status) == status }
+
+// count is the number of tasks created in [a, b) in a status ("": any).
+func (tt *taskTable) count(a, b int64, status string) int {
+	i, j := tt.span(a, b)
+	st := tt.status(status)
+	if st == -1 {
+		return j - i
+	}
+	n := 0
+	for k := i; k < j; k++ {
+		if int(tt.recs[k].status) == st {
+			n++
+		}
+	}
+	return n
+}
+
+// get finds the task r would replace: the same _id at the same created.
+func (tt *taskTable) get(r taskRec) (taskRec, bool) {
+	i, ok := slices.BinarySearchFunc(tt.recs, r, compareRecs)
+	if !ok {
+		return taskRec{}, false
+	}
+	return tt.recs[i], true
+}
+
+// upsert adds or replaces one task; prev is the one it replaced.
+func (tt *taskTable) upsert(r taskRec) (prev taskRec, existed bool) {
+	i, ok := slices.BinarySearchFunc(tt.recs, r, compareRecs)
 	if ok {
 		prev = tt.recs[i]
 		tt.recs[i] = r
@@ -82,36 +157,66 @@ func (tt *taskTable) put(r taskRec) (prev taskRec, existed bool) {
 	return taskRec{}, false
 }
 
-// expire drops the tasks created before start: the API keeps a task for
+// replace makes batch (sorted by compareRecs, each _id once, all created
+// in [a, b)) the tasks of [a, b) in a status ("": every task of the
+// range). Tasks of that status the batch lacks left it: they are removed
+// and returned, for the caller to find where they went. A task of the
+// batch held in another status is moved, not doubled.
+func (tt *taskTable) replace(a, b int64, status string, batch []taskRec) (left []taskRec) {
+	i, j := tt.span(a, b)
+	st := tt.status(status)
+	if st == -1 && i == 0 && j == len(tt.recs) {
+		// The whole table: the batch becomes it, so that a full listing of
+		// a large account never holds two copies.
+		tt.recs = batch
+		return nil
+	}
+	var inBatch map[uint64]struct{}
+	if st != -1 {
+		inBatch = make(map[uint64]struct{}, len(batch))
+		for _, r := range batch {
+			inBatch[r.hash] = struct{}{}
+		}
+	}
+	kept := make([]taskRec, 0, j-i+len(batch))
+	for k := i; k < j; k++ {
+		r := tt.recs[k]
+		if st == -1 {
+			continue
+		}
+		if _, ok := inBatch[r.hash]; ok {
+			continue // replaced by the batch's copy
+		}
+		if int(r.status) == st {
+			left = append(left, r)
+			continue
+		}
+		kept = append(kept, r)
+	}
+	kept = append(kept, batch...)
+	slices.SortFunc(kept, compareRecs)
+	tail := slices.Clone(tt.recs[j:])
+	tt.recs = append(append(tt.recs[:i], kept...), tail...)
+	return left
+}
+
+// clip drops the tasks created outside [a, b): the API keeps a task for
 // the look-back, and the exporter drops it as it leaves the window.
-func (tt *taskTable) expire(start time.Time) {
-	cut := start.UnixMicro()
-	tt.recs = slices.DeleteFunc(tt.recs, func(r taskRec) bool { return r.created != 0 && r.created < cut })
+func (tt *taskTable) clip(a, b int64) {
+	i, j := tt.span(a, b)
+	if j < len(tt.recs) {
+		tt.recs = tt.recs[:j]
+	}
+	if i > 0 {
+		tt.recs = slices.Delete(tt.recs, 0, i)
+	}
 }
 
 func (tt *taskTable) statusOf(r taskRec) string { return tt.names[r.status] }
 
-// count is the number of tasks in a status ("" for all).
-func (tt *taskTable) count(status string) int {
-	if status == "" {
-		return len(tt.recs)
-	}
-	i, ok := tt.index[status]
-	if !ok {
-		return 0
-	}
-	n := 0
-	for _, r := range tt.recs {
-		if r.status == i {
-			n++
-		}
-	}
-	return n
-}
-
 // listing aggregates the table as a listing would.
 func (tt *taskTable) listing() *client.Listing {
-	l := &client.Listing{Groups: map[client.GroupKey]*client.Group{}}
+	l := &client.Listing{Groups: map[client.GroupKey]*client.Group{}, Total: len(tt.recs)}
 	for _, r := range tt.recs {
 		k := client.GroupKey{Model: tt.names[r.model], Status: tt.names[r.status]}
 		g := l.Groups[k]
@@ -120,7 +225,7 @@ func (tt *taskTable) listing() *client.Listing {
 			l.Groups[k] = g
 		}
 		o := client.Group{Tasks: 1, VideoNanos: r.video, AudioNanos: r.audio}
-		if r.created != 0 {
+		if r.flags&recNoCreated == 0 {
 			o.OldestCreated = time.UnixMicro(r.created).UTC()
 		}
 		g.Merge(&o)

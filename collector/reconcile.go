@@ -1,0 +1,459 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/twelvelabs-community/twelvelabs_exporter/client"
+)
+
+// The reconciliation: the task table of an API is verified against counts
+// the API itself gives, and where they disagree the disagreement is
+// narrowed, not relisted. Every list endpoint answers total_results for
+// any started_at/ended_at window and status, so one request checks any
+// slice of the window; a slice that disagrees is split in two, the half
+// that still disagrees split again, until a slice fits one page of 50 and
+// is read whole (anti-entropy by range counts, as Dynamo-style stores
+// reconcile replicas by Merkle ranges). The cost grows with what changed
+// times log2(N/50), never with N, and is capped by a full listing's.
+//
+// The same steps serve both listing modes: a full listing is one pass over
+// every page followed by the same verification, so that a pass that pages
+// shifted under (ties in created_at in an order the API changes between
+// requests, tasks deleted during the pass) is never taken as complete.
+
+// statusChecks are the statuses whose counts are verified one by one, so
+// that a task moving between them in either direction is seen at once.
+// Statuses the API does not document are verified by the unfiltered
+// counts and the reads of whole ranges.
+var statusChecks = []string{"processing", "failed", "ready"}
+
+// Why a reconciliation gives up.
+var (
+	// errOverBudget: narrowing would cost more than a full listing.
+	errOverBudget = errors.New("narrowing the disagreement would cost more than a full listing")
+	// errNoTotals: the API sends no total_results to verify against.
+	errNoTotals = errors.New("the API sends no total_results")
+	// errUnsettled: a range read whole keeps disagreeing with its count.
+	errUnsettled = errors.New("the API's pages and counts disagree")
+)
+
+// Limits of the reconciliation.
+const (
+	// tiePasses bounds the passes over the pages of one second's tasks
+	// that the API orders differently on each request: each pass adds the
+	// tasks it had not shown yet, and a group of 120 is whole after a few.
+	tiePasses = 8
+	// budgetSlack is what a reconciliation may spend on top of a full
+	// listing's pages: the status counts and a few narrowing steps, so
+	// that a small account is not relisted for one disagreement.
+	budgetSlack = 12
+)
+
+// syncer is one reconciliation of an API's task table with the API.
+type syncer struct {
+	e     *Exporter
+	api   client.API
+	tt    *taskTable
+	pager Pager
+	ctx   context.Context
+	now   time.Time
+	win   client.Query
+	label func(string) string
+
+	pages, requests int
+	budget          int // requests allowed before a full listing is cheaper
+	outside         int
+	malformed       [client.NumFields]int
+	left            []taskRec // tasks that left a status, to be found again
+	// gone holds what the table held of the tasks that left a status, so
+	// that a task found again in its new status is news once, not a new
+	// task.
+	gone map[uint64]taskRec
+}
+
+func (e *Exporter) newSyncer(ctx context.Context, api client.API, tt *taskTable, pager Pager, win client.Query, now time.Time) *syncer {
+	return &syncer{e: e, api: api, tt: tt, pager: pager, ctx: ctx, now: now, win: win, label: e.label(api)}
+}
+
+// seconds is a whole-second instant in Unix microseconds: the API takes
+// started_at and ended_at in RFC 3339 seconds, so ranges split on seconds.
+const second = int64(time.Second / time.Microsecond)
+
+func floorSecond(us int64) int64 {
+	if us >= 0 {
+		return us - us%second
+	}
+	return us - (second+us%second)%second
+}
+
+// setBudget caps the requests of the reconciliation at a full listing of
+// total tasks plus budgetSlack.
+func (s *syncer) setBudget(total int) {
+	s.budget = s.requests + (max(total, len(s.tt.recs))+client.MaxPageLimit-1)/client.MaxPageLimit + budgetSlack
+}
+
+// probe asks page n of [a, b) in a status, 50 a page: its total, and the
+// tasks themselves when they fit.
+func (s *syncer) probe(a, b int64, status string, n int) (client.PageResult, error) {
+	if s.requests >= s.budget {
+		return client.PageResult{}, errOverBudget
+	}
+	q := client.Query{API: s.api, Start: time.UnixMicro(a).UTC(), End: time.UnixMicro(b).UTC(), Status: status, Limit: client.MaxPageLimit}
+	p, err := s.pager.Page(s.ctx, q, n)
+	s.pages++
+	s.requests += p.Requests
+	return p, err
+}
+
+// observe tells the lifecycle counters of one task as read, against what
+// the table holds of it, and makes its record.
+func (s *syncer) observe(t client.Task, place int64) taskRec {
+	r := s.tt.rec(t, place)
+	prev, existed := s.tt.get(r)
+	if !existed {
+		prev, existed = s.gone[r.hash]
+	}
+	s.e.lifecycle.seen(s.api, t, s.tt.statusOf(prev), existed, s.now, s.label)
+	if !existed {
+		for f := range client.NumFields {
+			if t.Malformed&(1<<f) != 0 {
+				s.malformed[f]++
+			}
+		}
+	}
+	return r
+}
+
+// hint adds the tasks of a page to the table: each is a fact, whatever
+// the counts say (a new task, a status that moved).
+func (s *syncer) hint(tasks []client.Task) (allNew bool) {
+	allNew = true
+	for _, t := range tasks {
+		if t.Outside || t.Created.IsZero() || !t.HasID {
+			allNew = false
+			continue
+		}
+		_, existed := s.tt.upsert(s.observe(t, 0))
+		allNew = allNew && !existed
+	}
+	return allNew
+}
+
+// complete tells whether page 1 of a range holds the whole range: fewer
+// tasks than a page holds (the list ends there, as the official SDKs
+// take it, whatever a lagging total says), or as many as the total.
+func complete(p client.PageResult) bool {
+	return len(p.Tasks) < p.Limit || (p.Total >= 0 && len(p.Tasks) >= p.Total)
+}
+
+// take makes tasks, read whole, the tasks of [a, b) in a status.
+func (s *syncer) take(a, b int64, status string, tasks []client.Task) {
+	batch := make([]taskRec, 0, len(tasks))
+	seen := make(map[uint64]struct{}, len(tasks))
+	for _, t := range tasks {
+		if t.Outside {
+			s.outside++
+			continue
+		}
+		if t.HasID {
+			if _, dup := seen[t.IDHash]; dup {
+				continue
+			}
+			seen[t.IDHash] = struct{}{}
+		}
+		batch = append(batch, s.observe(t, a))
+	}
+	slices.SortFunc(batch, compareRecs)
+	batch = slices.CompactFunc(batch, func(x, y taskRec) bool { return compareRecs(x, y) == 0 })
+	for _, r := range s.tt.replace(a, b, status, batch) {
+		if s.gone == nil {
+			s.gone = map[uint64]taskRec{}
+		}
+		s.gone[r.hash] = r
+		s.left = append(s.left, r)
+	}
+}
+
+// restore puts back the tasks that left a status and were not found again
+// when a reconciliation stops half-way: held as they were, they are news
+// once when the next reconciliation finds them, not new tasks.
+func (s *syncer) restore() {
+	for _, r := range s.left {
+		if _, ok := s.tt.get(r); !ok {
+			s.tt.upsert(r)
+		}
+	}
+	s.left = nil
+}
+
+// narrow settles [a, b) in a status, whose page 1 is p: read whole when it
+// fits a page, accepted when the counts agree, else split in two and each
+// half settled. edge splits off the oldest page's worth first: the API
+// deletes at the old end of the window on its own schedule, so that is
+// where the top-level window disagrees most often, and one request there
+// settles it.
+func (s *syncer) narrow(a, b int64, status string, p client.PageResult, edge bool) error {
+	if complete(p) {
+		s.take(a, b, status, p.Tasks)
+		return nil
+	}
+	if p.Total < 0 {
+		return errNoTotals
+	}
+	s.hint(p.Tasks)
+	if s.tt.count(a, b, status) == p.Total {
+		return nil
+	}
+	if b-a <= second {
+		return s.readTie(a, b, status, p)
+	}
+	m := s.split(a, b, edge)
+	lp, err := s.probe(a, m, status, 1)
+	if err != nil {
+		return err
+	}
+	if err := s.narrow(a, m, status, lp, false); err != nil {
+		return err
+	}
+	// The other half's count follows from the parent's, unless the API's
+	// counts disagree with each other (a total that lags): then ask.
+	if lp.Total >= 0 && s.tt.count(m, b, status) == p.Total-lp.Total {
+		return nil
+	}
+	rp, err := s.probe(m, b, status, 1)
+	if err != nil {
+		return err
+	}
+	return s.narrow(m, b, status, rp, false)
+}
+
+// split chooses where to cut [a, b), on a whole second strictly inside it:
+// after the oldest page's worth of held tasks at the edge, else at the
+// held tasks' median, else halfway in time.
+func (s *syncer) split(a, b int64, edge bool) int64 {
+	i, j := s.tt.span(a, b)
+	var m int64
+	switch n := j - i; {
+	case edge && n > 2*client.MaxPageLimit:
+		m = floorSecond(s.tt.recs[i+client.MaxPageLimit].created)
+	case n >= 2:
+		m = floorSecond(s.tt.recs[i+n/2].created)
+	}
+	if m <= a || m >= b {
+		m = a + floorSecond((b-a)/2)
+	}
+	return m
+}
+
+// readTie reads one second whose tasks do not fit a page. Split by status
+// when unfiltered, so that each part fits a page if it can; else paged in
+// passes until the distinct tasks read equal the count: an API that orders
+// tasks of equal created_at differently on each request shows a few more
+// of them each pass.
+func (s *syncer) readTie(a, b int64, status string, p client.PageResult) error {
+	if status == "" {
+		sum := 0
+		var parts [][]client.Task
+		for _, st := range statusChecks {
+			sp, err := s.probe(a, b, st, 1)
+			if err != nil {
+				return err
+			}
+			if sp.Total < 0 {
+				sum = -1
+				break
+			}
+			sum += sp.Total
+			tasks, err := s.readAll(a, b, st, sp)
+			if err != nil {
+				return err
+			}
+			parts = append(parts, tasks)
+		}
+		if sum == p.Total {
+			s.take(a, b, "", slices.Concat(parts...))
+			return nil
+		}
+	}
+	tasks, err := s.readAll(a, b, status, p)
+	if err != nil {
+		return err
+	}
+	s.take(a, b, status, tasks)
+	return nil
+}
+
+// readAll pages through [a, b) in a status whose page 1 is p, in passes,
+// until the distinct tasks read equal its total.
+func (s *syncer) readAll(a, b int64, status string, p client.PageResult) ([]client.Task, error) {
+	if complete(p) {
+		return p.Tasks, nil
+	}
+	if p.Total < 0 {
+		return nil, errNoTotals
+	}
+	byID := map[uint64]client.Task{}
+	add := func(tasks []client.Task) {
+		for _, t := range tasks {
+			byID[t.IDHash] = t
+		}
+	}
+	add(p.Tasks)
+	pages := (p.Total + p.Limit - 1) / p.Limit
+	for pass := 0; pass < tiePasses && len(byID) < p.Total; pass++ {
+		for n := 2 - min(pass, 1); n <= pages; n++ { // page 1 is in hand on the first pass
+			np, err := s.probe(a, b, status, n)
+			if err != nil {
+				return nil, err
+			}
+			add(np.Tasks)
+		}
+	}
+	if len(byID) != p.Total {
+		return nil, fmt.Errorf("%w: %d tasks created in the second from %s (status %q) are counted, %d distinct ones read in %d passes",
+			errUnsettled, p.Total, time.UnixMicro(a).UTC().Format(time.RFC3339), status, len(byID), tiePasses)
+	}
+	tasks := make([]client.Task, 0, len(byID))
+	for _, t := range byID {
+		tasks = append(tasks, t)
+	}
+	return tasks, nil
+}
+
+// findLeft reads again, in as few ranges as cover them, the tasks that
+// left a status: where they went (a task that finished) is found in one
+// request per range of up to a page, not one per task.
+func (s *syncer) findLeft() error {
+	for len(s.left) > 0 {
+		left := slices.Clone(s.left)
+		slices.SortFunc(left, compareRecs)
+		for k := 0; k < len(left); {
+			a := floorSecond(left[k].created)
+			b := a + second
+			missing := 1
+			k++
+			for ; k < len(left); k++ {
+				nb := floorSecond(left[k].created) + second
+				if s.tt.count(a, nb, "")+missing+1 > client.MaxPageLimit {
+					break
+				}
+				b, missing = nb, missing+1
+			}
+			p, err := s.probe(a, b, "", 1)
+			if err != nil {
+				return err
+			}
+			if err := s.narrow(a, b, "", p, false); err != nil {
+				return err
+			}
+		}
+		// Found again or gone for good; narrowing unfiltered ranges adds
+		// no new ones.
+		s.left = slices.DeleteFunc(s.left, func(r taskRec) bool { return slices.ContainsFunc(left, func(l taskRec) bool { return l.hash == r.hash }) })
+	}
+	return nil
+}
+
+// verifyStatuses checks each status's count over the window and narrows
+// where one disagrees; the tasks that left a status are found after each.
+func (s *syncer) verifyStatuses(a, b int64) error {
+	for _, st := range statusChecks {
+		p, err := s.probe(a, b, st, 1)
+		if err != nil {
+			return err
+		}
+		if p.Total < 0 && !complete(p) {
+			continue // nothing to verify against: the unfiltered count stands
+		}
+		if err := s.narrow(a, b, st, p, false); err != nil {
+			return err
+		}
+		if err := s.findLeft(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// incremental brings the table to the window with a few requests: page 1
+// of the window (the newest tasks and the total), further pages while
+// every task on them is new, then the counts verified and narrowed.
+func (s *syncer) incremental() error {
+	a, b := s.win.Start.UnixMicro(), s.win.End.UnixMicro()
+	s.tt.clip(a, b)
+	s.setBudget(len(s.tt.recs))
+	p, err := s.probe(a, b, "", 1)
+	if err != nil {
+		return err
+	}
+	if complete(p) {
+		s.take(a, b, "", p.Tasks) // a one-page account: one request a scrape
+		return nil
+	}
+	if p.Total < 0 {
+		return errNoTotals
+	}
+	s.setBudget(p.Total)
+	first := p
+	for n := 1; s.hint(p.Tasks) && len(p.Tasks) >= p.Limit; n++ {
+		if n >= s.e.opts.MaxIncrementalPages {
+			break // the counts find the rest
+		}
+		if p, err = s.probe(a, b, "", n+1); err != nil {
+			return err
+		}
+	}
+	if err := s.narrow(a, b, "", first, true); err != nil {
+		return err
+	}
+	return s.verifyStatuses(a, b)
+}
+
+// full lists every task of the window in one pass, then verifies it as the
+// incremental listing is verified: a pass is complete when its distinct
+// tasks equal the API's count.
+func (s *syncer) full() error {
+	a, b := s.win.Start.UnixMicro(), s.win.End.UnixMicro()
+	s.tt.clip(a, b)
+	q := s.win
+	var batch []taskRec
+	q.Each = func(t client.Task) { batch = append(batch, s.observe(t, a)) }
+	l, err := s.pager.List(s.ctx, q)
+	if l != nil {
+		s.pages += l.Pages
+		s.requests += l.Requests
+	}
+	if err != nil {
+		return err
+	}
+	s.outside += l.OutsideWindow
+	slices.SortFunc(batch, compareRecs)
+	batch = slices.CompactFunc(batch, func(x, y taskRec) bool { return compareRecs(x, y) == 0 })
+	s.tt.replace(a, b, "", batch)
+	if l.Total < 0 {
+		return nil // no totals: read to the end by fullness, nothing to verify against
+	}
+	s.setBudget(l.Total)
+	if l.Tasks+l.OutsideWindow != l.Total {
+		p, err := s.probe(a, b, "", 1)
+		if err != nil {
+			return err
+		}
+		if err := s.narrow(a, b, "", p, false); err != nil {
+			return err
+		}
+	}
+	return s.verifyStatuses(a, b)
+}
+
+// listing is the table's aggregate, with what the reconciliation cost.
+func (s *syncer) listing() *client.Listing {
+	l := s.tt.listing()
+	l.Pages, l.Requests, l.OutsideWindow, l.Malformed = s.pages, s.requests, s.outside, s.malformed
+	l.Duration = s.e.opts.Now().Sub(s.now)
+	return l
+}
