@@ -97,7 +97,7 @@ type Listing struct {
 	// Malformed counts, per Field, the tasks counted whose field was
 	// present but unreadable (taken as missing).
 	Malformed [NumFields]int
-	Duration time.Duration
+	Duration  time.Duration
 }
 
 func newListing() *Listing {

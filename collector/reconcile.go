@@ -353,7 +353,9 @@ func (s *syncer) findLeft() error {
 		}
 		// Found again or gone for good; narrowing unfiltered ranges adds
 		// no new ones.
-		s.left = slices.DeleteFunc(s.left, func(r taskRec) bool { return slices.ContainsFunc(left, func(l taskRec) bool { return l.hash == r.hash }) })
+		s.left = slices.DeleteFunc(s.left, func(r taskRec) bool {
+			return slices.ContainsFunc(left, func(l taskRec) bool { return l.hash == r.hash })
+		})
 	}
 	return nil
 }
