@@ -169,7 +169,7 @@ func (e *Exporter) listing(ctx context.Context, api client.API) result {
 		e.state.begin(api, start)
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.opts.ListingTimeout)
 		defer cancel()
-		l, err := e.list(lctx, api, client.LastWindow(api, start, e.opts.Lookback), start)
+		l, err := e.list(lctx, api, client.LastWindow(api, start.Add(e.skew()), e.opts.Lookback), start)
 		r, folded, first := e.state.finish(api, result{listing: l, err: err, done: e.opts.Now(), nextCost: e.nextCost(api, l)})
 		e.report(api, r, folded, first)
 		return r, nil
@@ -201,6 +201,30 @@ func (e *Exporter) listing(ctx context.Context, api client.API) result {
 		"and the next scrape serves it when done", api, context.Cause(ctx))
 	e.opts.Logger.Info("no complete listing to serve yet", "api", string(api), "err", err)
 	return result{err: err}
+}
+
+// minSkew is the least clock skew the windows follow: the API's Date
+// header has whole seconds, so a smaller skew is not told from none.
+const minSkew = 2 * time.Second
+
+// skewer is a Lister that knows how far the API's clock is from ours.
+type skewer interface {
+	ClockSkew() (time.Duration, bool)
+}
+
+// skew is how far ahead of ours the windows are computed: the API's
+// clock, so that a task it created "now" is in the window, never in a
+// future the exporter does not ask for.
+func (e *Exporter) skew() time.Duration {
+	sk, ok := e.lister.(skewer)
+	if !ok {
+		return 0
+	}
+	d, known := sk.ClockSkew()
+	if !known || (d < minSkew && d > -minSkew) {
+		return 0
+	}
+	return d
 }
 
 // hopeless tells whether the listing of api in flight cannot finish before

@@ -35,6 +35,8 @@ type taskState struct {
 	// incRequests is what the last incremental listing cost (the estimate
 	// of the next one, for the request budget).
 	incRequests int
+	// window is the last window listed, on the API's clock.
+	window client.Query
 }
 
 // nextCost estimates the requests of api's next listing: what the last
@@ -61,6 +63,7 @@ func (e *Exporter) list(ctx context.Context, api client.API, q client.Query, now
 		return e.lister.List(ctx, q)
 	}
 	ts := e.tasks[api]
+	ts.window = q
 	reason := ""
 	var spentPages, spentRequests int // by an incremental attempt that gave way
 	switch {

@@ -45,27 +45,70 @@ func taskSeries(t *testing.T, c prometheus.Collector) map[string]float64 {
 	return out
 }
 
+// apiMode is one way the API may behave, for the differential test: set
+// on the simulator before the first scrape, with what a scrape does to it.
+type apiMode struct {
+	name      string
+	behaviour simulator.Behaviour
+	fault     simulator.Fault
+	// ties adds, every 50 scrapes, a group of 120 tasks created in the
+	// same millisecond (a batch submitted at once).
+	ties bool
+	// batches adds, every 50 scrapes, 400 tasks created over 20 seconds
+	// that all finish together 20 minutes later.
+	batches bool
+	// noTotals: nothing to verify against, so incremental costs as much
+	// as full.
+	noTotals bool
+}
+
+var apiModes = []apiMode{
+	{name: "baseline"},
+	{name: "unstable-ties", behaviour: simulator.Behaviour{UnstableTies: true}, ties: true},
+	{name: "retention-early", behaviour: simulator.Behaviour{RetentionEarly: 30 * time.Second}},
+	{name: "retention-batches", behaviour: simulator.Behaviour{RetentionEvery: 10 * time.Minute}},
+	{name: "backwards", behaviour: simulator.Behaviour{BackwardsPerMinute: 2}},
+	{name: "deletions", behaviour: simulator.Behaviour{DeletesPerMinute: 0.2}},
+	{name: "clock-ahead", behaviour: simulator.Behaviour{ClockOffset: 10 * time.Minute}},
+	{name: "clock-behind", behaviour: simulator.Behaviour{ClockOffset: -5 * time.Minute}},
+	{name: "batch-finish", batches: true},
+	{name: "lagging-totals", behaviour: simulator.Behaviour{TotalLag: 30 * time.Second}},
+	{name: "no-totals", fault: simulator.Fault{Kind: simulator.FaultNoTotalPage, Ratio: 1}, noTotals: true},
+	{name: "all-together", behaviour: simulator.Behaviour{UnstableTies: true, RetentionEarly: 20 * time.Second,
+		RetentionEvery: 5 * time.Minute, BackwardsPerMinute: 0.5, DeletesPerMinute: 0.2, ClockOffset: 3 * time.Minute,
+		TotalLag: 10 * time.Second}, ties: true, batches: true},
+}
+
 // The differential test: one simulated account on a simulated clock
 // (arrivals, processing, failures, tasks stuck for days that finish at
-// last, expiry at the old edge, bursts), scraped every simulated minute by
-// two exporters, one listing incrementally and one in full. After every
-// scrape their task metrics are the same, series for series.
-func TestIncrementalListingEqualsFullListing(t *testing.T) {
-	scrapes := 1500
+// last, expiry, bursts), in each way the API may behave and in all of them
+// at once, scraped every simulated minute by two exporters, one listing
+// incrementally and one in full. After every scrape, each exporter's task
+// metrics equal the simulator's own aggregate of the window it listed,
+// series for series, with twelvelabs_up 1.
+func TestListingsEqualTheAPI(t *testing.T) {
+	scrapes := 200
 	if testing.Short() || raceEnabled {
-		scrapes = 250
+		scrapes = 60
 	}
+	for _, mode := range apiModes {
+		t.Run(mode.name, func(t *testing.T) { differential(t, mode, scrapes) })
+	}
+}
+
+func differential(t *testing.T, mode apiMode, scrapes int) {
 	clock := &simClock{t: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)}
 	const key = "tlk_differential_0123456789"
 	sim := simulator.New(key)
 	sim.SetClock(clock.now)
+	apiNow := func() time.Time { return clock.now().Add(mode.behaviour.ClockOffset) }
 	for i, api := range simulator.APIs {
-		tasks := simulator.SteadyWeek(simulator.GenerateOptions{Seed: uint64(i + 1), N: 400, Now: clock.now(), API: api,
+		tasks := simulator.SteadyWeek(simulator.GenerateOptions{Seed: uint64(i + 1), N: 2000, Now: apiNow(), API: api,
 			FailedRatio: 0.05, ProcessingRatio: 0.02})
 		// Stuck for days, finishing at last during the test.
 		for j := range 6 {
-			st := simulator.Generate(simulator.GenerateOptions{Seed: uint64(100 + j), N: 1, Now: clock.now().Add(-time.Duration(j+1) * 20 * time.Hour), API: api})[0]
-			st.ReadyAt = clock.now().Add(time.Duration(j+1) * 3 * time.Hour)
+			st := simulator.Generate(simulator.GenerateOptions{Seed: uint64(100 + j), N: 1, Now: apiNow().Add(-time.Duration(j+1) * 20 * time.Hour), API: api})[0]
+			st.ReadyAt = apiNow().Add(time.Duration(j+1) * 40 * time.Minute)
 			if j%2 == 1 {
 				st.Status = "failed"
 			}
@@ -73,50 +116,73 @@ func TestIncrementalListingEqualsFullListing(t *testing.T) {
 		}
 		sim.SetTasks(api, tasks)
 	}
+	if err := sim.SetBehaviour(mode.behaviour); err != nil {
+		t.Fatal(err)
+	}
+	sim.SetFault(mode.fault)
 	sim.SetWorkload(simulator.Workload{RatePerMinute: 3, FailedRatio: 0.1, StuckRatio: 0.01, ProcessingSeconds: 150})
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
 
-	newExp := func(mode string) (*Exporter, *client.Client) {
+	newExp := func(mode string) *Exporter {
 		c, err := client.New(client.Config{BaseURL: srv.URL + simulator.BasePath, Key: client.StaticKey(key),
 			Concurrency: 2, MaxPages: 1000, Now: clock.now})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return New(c, Options{APIs: client.APIs, Listing: mode, Now: clock.now, ResyncInterval: 6 * time.Hour}), c
+		return New(c, Options{APIs: client.APIs, Listing: mode, Now: clock.now, ResyncInterval: 6 * time.Hour})
 	}
-	inc, _ := newExp(ListingIncremental)
-	full, _ := newExp(ListingFull)
+	inc, full := newExp(ListingIncremental), newExp(ListingFull)
+	exporters := []*Exporter{inc, full}
 
-	var incRequests, fullRequests int64
-	diffs := 0
+	requests := make([]int64, len(exporters))
+	diffs := make([]int, len(exporters))
 	for s := range scrapes {
-		switch s % 250 {
-		case 100: // a burst: 150 tasks in a minute
+		switch s % 100 {
+		case 40: // a burst: 150 tasks in a minute
 			sim.SetWorkload(simulator.Workload{RatePerMinute: 150, FailedRatio: 0.1, ProcessingSeconds: 150})
-		case 101:
+		case 41:
 			sim.SetWorkload(simulator.Workload{RatePerMinute: 3, FailedRatio: 0.1, StuckRatio: 0.01, ProcessingSeconds: 150})
 		}
-		clock.add(time.Minute)
-		before := sim.Requests(simulator.V1) + sim.Requests(simulator.V2)
-		got := taskSeries(t, inc.Collector(context.Background()))
-		mid := sim.Requests(simulator.V1) + sim.Requests(simulator.V2)
-		want := taskSeries(t, full.Collector(context.Background()))
-		after := sim.Requests(simulator.V1) + sim.Requests(simulator.V2)
-		incRequests += mid - before
-		fullRequests += after - mid
-		if want[`twelvelabs_up{api=v1}`] != 1 || want[`twelvelabs_up{api=v2}`] != 1 {
-			t.Fatalf("scrape %d: the full listing failed", s)
+		if s%50 == 10 {
+			for i, api := range simulator.APIs {
+				if mode.ties {
+					sim.AddTasks(api, simulator.Batch(api, uint64(1_000_000+s*10+i), 120, apiNow().Add(-30*time.Second), time.Time{}, 0, 7)...)
+				}
+				if mode.batches {
+					sim.AddTasks(api, simulator.Batch(api, uint64(2_000_000+s*10+i), 400, apiNow().Add(-time.Minute), apiNow().Add(20*time.Minute), 20*time.Second, 10)...)
+				}
+			}
 		}
-		if d := diff(got, want); d != "" {
-			diffs++
-			if diffs <= 3 {
-				t.Errorf("scrape %d: incremental and full differ:\n%s", s, d)
+		clock.add(time.Minute)
+		for i, e := range exporters {
+			before := sim.Requests(simulator.V1) + sim.Requests(simulator.V2)
+			got := taskSeries(t, e.Collector(context.Background()))
+			requests[i] += sim.Requests(simulator.V1) + sim.Requests(simulator.V2) - before
+			for _, api := range client.APIs {
+				if got[`twelvelabs_up{api=`+string(api)+`}`] != 1 {
+					t.Fatalf("%s scrape %d: %s listing of %s failed: %v", mode.name, s, e.opts.Listing, api, e.state.get(api).last.err)
+				}
+			}
+			want := truth(sim, e)
+			if d := diff(got, want); d != "" {
+				diffs[i]++
+				if diffs[i] <= 2 {
+					t.Errorf("scrape %d: the %s listing differs from the API:\n%s", s, e.opts.Listing, d)
+				}
 			}
 		}
 	}
-	if diffs > 0 {
-		t.Errorf("%d of %d scrapes differ", diffs, scrapes)
+	for i, e := range exporters {
+		if diffs[i] > 0 {
+			t.Errorf("%s listing: %d of %d scrapes differ from the API", e.opts.Listing, diffs[i], scrapes)
+		}
+	}
+	perScrape := func(i int) float64 { return float64(requests[i]) / float64(scrapes) }
+	t.Logf("%-18s %d scrapes, both APIs: incremental %.2f requests a scrape, full %.2f; %v resyncs on a mismatch",
+		mode.name, scrapes, perScrape(0), perScrape(1), resyncs(t, inc, resyncMismatch))
+	if !mode.noTotals && requests[0]*4 > requests[1] {
+		t.Errorf("incremental listing used %d requests, more than a quarter of the full listing's %d", requests[0], requests[1])
 	}
 	problems, err := testutil.CollectAndLint(inc.Collector(context.Background()))
 	if err != nil || len(problems) != 0 {
@@ -128,31 +194,52 @@ func TestIncrementalListingEqualsFullListing(t *testing.T) {
 			t.Errorf("%s: no series after %d scrapes", name, scrapes)
 		}
 	}
-	for _, m := range mfs["twelvelabs_embed_tasks_created_total"].GetMetric() {
-		if m.GetCounter().GetCreatedTimestamp() == nil {
-			t.Error("created_total without a created timestamp")
-			break
+}
+
+// truth is the simulator's own aggregate of the windows e last listed, as
+// the task metrics export it.
+func truth(sim *simulator.Server, e *Exporter) map[string]float64 {
+	out := map[string]float64{}
+	for _, api := range e.opts.APIs {
+		a := string(api)
+		out[`twelvelabs_up{api=`+a+`}`] = 1
+		w := e.tasks[api].window
+		groups := simulator.Aggregate(sim.Tasks(a), a, w.Start, w.End, sim.Now())
+		models := map[string]bool{}
+		for k := range groups {
+			models[k.Model] = true
 		}
-	}
-	resyncs := mfs["twelvelabs_exporter_resyncs_total"]
-	var mismatches float64
-	for _, m := range resyncs.GetMetric() {
-		for _, lp := range m.GetLabel() {
-			if lp.GetName() == "reason" && lp.GetValue() == resyncMismatch {
-				mismatches += m.GetCounter().GetValue()
+		for k, g := range groups {
+			labels := `{api=` + a + `,model_name=` + k.Model + `,status=` + k.Status + `}`
+			out[`twelvelabs_embed_tasks`+labels] = float64(g.Tasks)
+			out[`twelvelabs_embed_tasks_video_duration_seconds`+labels] = float64(g.VideoNanos) / 1e9
+			out[`twelvelabs_embed_tasks_audio_duration_seconds`+labels] = float64(g.AudioNanos) / 1e9
+			out[`twelvelabs_embed_tasks_oldest_created_timestamp_seconds`+labels] = unixSeconds(g.Oldest)
+		}
+		for m := range models {
+			for _, st := range knownStatuses {
+				labels := `{api=` + a + `,model_name=` + m + `,status=` + st + `}`
+				if _, ok := out[`twelvelabs_embed_tasks`+labels]; !ok {
+					out[`twelvelabs_embed_tasks`+labels] = 0
+					out[`twelvelabs_embed_tasks_video_duration_seconds`+labels] = 0
+					out[`twelvelabs_embed_tasks_audio_duration_seconds`+labels] = 0
+				}
 			}
 		}
 	}
-	t.Logf("%d scrapes: incremental %d requests (%.2f a scrape), full %d (%.2f a scrape); %v resyncs on a mismatch",
-		scrapes, incRequests, float64(incRequests)/float64(scrapes), fullRequests, float64(fullRequests)/float64(scrapes), mismatches)
-	// The verification keeps the answer exact whatever happens; what keeps
-	// it cheap is that the state is right: no scrape had to fall back.
-	if mismatches != 0 {
-		t.Errorf("%v full listings on a mismatch, want none: the incremental steps lost track", mismatches)
+	return out
+}
+
+func resyncs(t *testing.T, e *Exporter, reason string) float64 {
+	var n float64
+	for _, m := range gather(t, e.Collector(context.Background()))["twelvelabs_exporter_resyncs_total"].GetMetric() {
+		for _, lp := range m.GetLabel() {
+			if lp.GetName() == "reason" && lp.GetValue() == reason {
+				n += m.GetCounter().GetValue()
+			}
+		}
 	}
-	if incRequests*5 > fullRequests {
-		t.Errorf("incremental listing used %d requests, more than a fifth of the full listing's %d", incRequests, fullRequests)
-	}
+	return n
 }
 
 func diff(got, want map[string]float64) string {

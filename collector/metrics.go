@@ -38,7 +38,11 @@ var (
 		"Distinct values of the label that the last successful listing of the API exported as \"other\", past the bound on distinct values.",
 		[]string{"api", "label"}, nil)
 
-	scrapeDescs = []*prometheus.Desc{tasksDesc, videoDesc, audioDesc, oldestDesc, upDesc, durationDesc, pagesDesc, lastSuccessDesc, foldedDesc}
+	skewDesc = prometheus.NewDesc(namespace+"_api_clock_skew_seconds",
+		"How far the API's clock is ahead of the exporter's (negative: behind), from the Date header of its last answer; absent before one.",
+		nil, nil)
+
+	scrapeDescs = []*prometheus.Desc{tasksDesc, videoDesc, audioDesc, oldestDesc, upDesc, durationDesc, pagesDesc, lastSuccessDesc, foldedDesc, skewDesc}
 
 	// knownStatuses are exported for every model seen, zero or not.
 	knownStatuses = []string{"processing", "ready", "failed"}
@@ -94,6 +98,11 @@ func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 		}
 		if up == 1 {
 			collectGroups(ch, log, a, r.listing)
+		}
+	}
+	if sk, ok := s.e.lister.(skewer); ok {
+		if d, known := sk.ClockSkew(); known {
+			send(ch, log, skewDesc, prometheus.GaugeValue, d.Seconds())
 		}
 	}
 	s.e.opts.Traffic.collect(ch, log)

@@ -47,10 +47,15 @@ const (
 	// that the API orders differently on each request: each pass adds the
 	// tasks it had not shown yet, and a group of 120 is whole after a few.
 	tiePasses = 8
-	// budgetSlack is what a reconciliation may spend on top of a full
-	// listing's pages: the status counts and a few narrowing steps, so
-	// that a small account is not relisted for one disagreement.
-	budgetSlack = 12
+	// budgetSlack is what an incremental reconciliation may spend on top
+	// of a full listing's pages: the status counts and a few narrowing
+	// steps, so that a small account is not relisted for one disagreement.
+	budgetSlack = 16
+	// verifySlack is what the verification of a full listing may spend on
+	// top of another full listing's pages: a second's tasks that do not
+	// fit a page are read in passes (tiePasses), and that is what a full
+	// listing cannot do for them.
+	verifySlack = 64
 )
 
 // syncer is one reconciliation of an API's task table with the API.
@@ -60,7 +65,8 @@ type syncer struct {
 	tt    *taskTable
 	pager Pager
 	ctx   context.Context
-	now   time.Time
+	now   time.Time // the listing's start, on the exporter's clock
+	seen  time.Time // the same on the API's clock: when tasks were seen
 	win   client.Query
 	label func(string) string
 
@@ -76,7 +82,7 @@ type syncer struct {
 }
 
 func (e *Exporter) newSyncer(ctx context.Context, api client.API, tt *taskTable, pager Pager, win client.Query, now time.Time) *syncer {
-	return &syncer{e: e, api: api, tt: tt, pager: pager, ctx: ctx, now: now, win: win, label: e.label(api)}
+	return &syncer{e: e, api: api, tt: tt, pager: pager, ctx: ctx, now: now, seen: now.Add(e.skew()), win: win, label: e.label(api)}
 }
 
 // seconds is a whole-second instant in Unix microseconds: the API takes
@@ -90,10 +96,10 @@ func floorSecond(us int64) int64 {
 	return us - (second+us%second)%second
 }
 
-// setBudget caps the requests of the reconciliation at a full listing of
-// total tasks plus budgetSlack.
-func (s *syncer) setBudget(total int) {
-	s.budget = s.requests + (max(total, len(s.tt.recs))+client.MaxPageLimit-1)/client.MaxPageLimit + budgetSlack
+// setBudget caps the requests of the reconciliation from here at a full
+// listing of total tasks plus slack.
+func (s *syncer) setBudget(total, slack int) {
+	s.budget = s.requests + (max(total, len(s.tt.recs))+client.MaxPageLimit-1)/client.MaxPageLimit + slack
 }
 
 // probe asks page n of [a, b) in a status, 50 a page: its total, and the
@@ -117,7 +123,7 @@ func (s *syncer) observe(t client.Task, place int64) taskRec {
 	if !existed {
 		prev, existed = s.gone[r.hash]
 	}
-	s.e.lifecycle.seen(s.api, t, s.tt.statusOf(prev), existed, s.now, s.label)
+	s.e.lifecycle.seen(s.api, t, s.tt.statusOf(prev), existed, s.seen, s.label)
 	if !existed {
 		for f := range client.NumFields {
 			if t.Malformed&(1<<f) != 0 {
@@ -202,7 +208,14 @@ func (s *syncer) narrow(a, b int64, status string, p client.PageResult, edge boo
 		return nil
 	}
 	if p.Total < 0 {
-		return errNoTotals
+		// No count to compare with (none sent, or one the page disproves,
+		// as a lagging count does): the range is read to its end.
+		tasks, err := s.readToEnd(a, b, status, p)
+		if err != nil {
+			return err
+		}
+		s.take(a, b, status, tasks)
+		return nil
 	}
 	s.hint(p.Tasks)
 	if s.tt.count(a, b, status) == p.Total {
@@ -288,13 +301,16 @@ func (s *syncer) readTie(a, b int64, status string, p client.PageResult) error {
 }
 
 // readAll pages through [a, b) in a status whose page 1 is p, in passes,
-// until the distinct tasks read equal its total.
+// until the distinct tasks read reach its total: an API that orders tasks
+// of equal created_at differently on each request shows a few more of
+// them each pass. More tasks than the total is a count that lags the
+// pages: the pages are what is there.
 func (s *syncer) readAll(a, b int64, status string, p client.PageResult) ([]client.Task, error) {
 	if complete(p) {
 		return p.Tasks, nil
 	}
 	if p.Total < 0 {
-		return nil, errNoTotals
+		return s.readToEnd(a, b, status, p)
 	}
 	byID := map[uint64]client.Task{}
 	add := func(tasks []client.Task) {
@@ -305,17 +321,23 @@ func (s *syncer) readAll(a, b int64, status string, p client.PageResult) ([]clie
 	add(p.Tasks)
 	pages := (p.Total + p.Limit - 1) / p.Limit
 	for pass := 0; pass < tiePasses && len(byID) < p.Total; pass++ {
-		for n := 2 - min(pass, 1); n <= pages; n++ { // page 1 is in hand on the first pass
+		// Page 1 is in hand on the first pass. Pages past the total's
+		// follow while they come back full: a count that lags.
+		for n := 2 - min(pass, 1); ; n++ {
 			np, err := s.probe(a, b, status, n)
 			if err != nil {
 				return nil, err
 			}
 			add(np.Tasks)
+			if len(np.Tasks) < np.Limit || (n >= pages && len(byID) >= p.Total) {
+				break
+			}
 		}
 	}
-	if len(byID) != p.Total {
-		return nil, fmt.Errorf("%w: %d tasks created in the second from %s (status %q) are counted, %d distinct ones read in %d passes",
-			errUnsettled, p.Total, time.UnixMicro(a).UTC().Format(time.RFC3339), status, len(byID), tiePasses)
+	if len(byID) < p.Total {
+		return nil, fmt.Errorf("%w: %d tasks created in [%s, %s) (status %q) are counted, %d distinct ones read in %d passes",
+			errUnsettled, p.Total, time.UnixMicro(a).UTC().Format(time.RFC3339), time.UnixMicro(b).UTC().Format(time.RFC3339),
+			status, len(byID), tiePasses)
 	}
 	tasks := make([]client.Task, 0, len(byID))
 	for _, t := range byID {
@@ -324,11 +346,26 @@ func (s *syncer) readAll(a, b int64, status string, p client.PageResult) ([]clie
 	return tasks, nil
 }
 
+// readToEnd pages through [a, b) in a status whose page 1 is p while
+// pages come back full, as the official SDKs page: what a range without a
+// count is verified by. The budget bounds it.
+func (s *syncer) readToEnd(a, b int64, status string, p client.PageResult) ([]client.Task, error) {
+	tasks := slices.Clone(p.Tasks)
+	for n := 2; len(p.Tasks) >= p.Limit && p.Limit > 0; n++ {
+		var err error
+		if p, err = s.probe(a, b, status, n); err != nil {
+			return nil, err
+		}
+		tasks = append(tasks, p.Tasks...)
+	}
+	return tasks, nil
+}
+
 // findLeft reads again, in as few ranges as cover them, the tasks that
 // left a status: where they went (a task that finished) is found in one
 // request per range of up to a page, not one per task.
 func (s *syncer) findLeft() error {
-	for len(s.left) > 0 {
+	if len(s.left) > 0 {
 		left := slices.Clone(s.left)
 		slices.SortFunc(left, compareRecs)
 		for k := 0; k < len(left); {
@@ -353,26 +390,36 @@ func (s *syncer) findLeft() error {
 		}
 		// Found again or gone for good; narrowing unfiltered ranges adds
 		// no new ones.
-		s.left = slices.DeleteFunc(s.left, func(r taskRec) bool {
-			return slices.ContainsFunc(left, func(l taskRec) bool { return l.hash == r.hash })
-		})
+		s.left = nil
 	}
 	return nil
 }
 
 // verifyStatuses checks each status's count over the window and narrows
 // where one disagrees; the tasks that left a status are found after each.
+// The tasks still processing are read whole while they fit
+// Options.MaxIncrementalPages: that is where statuses move, and two moves
+// that cancel out in the counts (one task in, another out) are seen only
+// by reading them.
 func (s *syncer) verifyStatuses(a, b int64) error {
 	for _, st := range statusChecks {
 		p, err := s.probe(a, b, st, 1)
 		if err != nil {
 			return err
 		}
-		if p.Total < 0 && !complete(p) {
+		switch {
+		case p.Total < 0 && !complete(p):
 			continue // nothing to verify against: the unfiltered count stands
-		}
-		if err := s.narrow(a, b, st, p, false); err != nil {
-			return err
+		case st == "processing" && !complete(p) && p.Total <= p.Limit*s.e.opts.MaxIncrementalPages:
+			tasks, err := s.readAll(a, b, st, p)
+			if err != nil {
+				return err
+			}
+			s.take(a, b, st, tasks)
+		default:
+			if err := s.narrow(a, b, st, p, false); err != nil {
+				return err
+			}
 		}
 		if err := s.findLeft(); err != nil {
 			return err
@@ -387,7 +434,7 @@ func (s *syncer) verifyStatuses(a, b int64) error {
 func (s *syncer) incremental() error {
 	a, b := s.win.Start.UnixMicro(), s.win.End.UnixMicro()
 	s.tt.clip(a, b)
-	s.setBudget(len(s.tt.recs))
+	s.setBudget(len(s.tt.recs), budgetSlack)
 	p, err := s.probe(a, b, "", 1)
 	if err != nil {
 		return err
@@ -399,7 +446,7 @@ func (s *syncer) incremental() error {
 	if p.Total < 0 {
 		return errNoTotals
 	}
-	s.setBudget(p.Total)
+	s.setBudget(p.Total, budgetSlack)
 	first := p
 	for n := 1; s.hint(p.Tasks) && len(p.Tasks) >= p.Limit; n++ {
 		if n >= s.e.opts.MaxIncrementalPages {
@@ -439,7 +486,7 @@ func (s *syncer) full() error {
 	if l.Total < 0 {
 		return nil // no totals: read to the end by fullness, nothing to verify against
 	}
-	s.setBudget(l.Total)
+	s.setBudget(l.Total, verifySlack)
 	if l.Tasks+l.OutsideWindow != l.Total {
 		p, err := s.probe(a, b, "", 1)
 		if err != nil {

@@ -18,6 +18,8 @@ type ControlConfig struct {
 	Fault    *Fault    `json:"fault,omitempty"`
 	// RateLimitHeaders is SetRateLimitHeaders' limit; 0 sends none.
 	RateLimitHeaders *int `json:"rate_limit_headers,omitempty"`
+	// Behaviour replaces the API's behaviour modes (SetBehaviour).
+	Behaviour *Behaviour `json:"behaviour,omitempty"`
 }
 
 // AddRequest is the body of POST /_sim/tasks: N tasks of one API, in one
@@ -37,6 +39,7 @@ type controlState struct {
 	// RateLimitHeaders is the limit the 200 pages' X-Ratelimit-* headers
 	// announce; 0: none sent.
 	RateLimitHeaders int              `json:"rate_limit_headers"`
+	Behaviour        Behaviour        `json:"behaviour"`
 	Tasks            map[string]int   `json:"tasks"`
 	Requests         map[string]int64 `json:"requests"`
 }
@@ -57,8 +60,8 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	s.advanceLocked(s.now())
-	st := controlState{Latency: s.latency.String(), Workload: s.workload, Fault: s.fault, RateLimitHeaders: s.rlLimit,
+	s.advanceLocked(s.clockLocked())
+	st := controlState{Latency: s.latency.String(), Workload: s.workload, Fault: s.fault, RateLimitHeaders: s.rlLimit, Behaviour: s.behaviour,
 		Tasks: map[string]int{}, Requests: map[string]int64{}}
 	for api, ts := range s.tasks {
 		st.Tasks[api] = len(ts)
@@ -118,6 +121,9 @@ func (s *Server) apply(c ControlConfig) error {
 	if c.Key != nil {
 		s.SetKey(*c.Key)
 	}
+	if c.Behaviour != nil {
+		return s.SetBehaviour(*c.Behaviour)
+	}
 	return nil
 }
 
@@ -140,7 +146,7 @@ func (s *Server) add(a AddRequest) error {
 		status = "ready"
 	}
 	s.mu.Lock()
-	created := s.now().Add(-age).Truncate(time.Millisecond)
+	created := s.clockLocked().Add(-age).Truncate(time.Millisecond)
 	tasks := make([]Task, a.N)
 	for i := range tasks {
 		tasks[i] = newTask(s.rng, a.API, 0, created, status, 0)

@@ -40,6 +40,10 @@ type Server struct {
 	rlUsed   int
 
 	requests sync.Map // API -> *atomic.Int64
+
+	behaviour  Behaviour
+	churned    time.Time  // when the churn of the behaviour last ran
+	churnCarry [2]float64 // fractional moves and deletions not yet made
 }
 
 // Workload is the live part of the simulation: tasks keep arriving, move
@@ -78,7 +82,7 @@ func (s *Server) SetLatency(d time.Duration) {
 func (s *Server) SetWorkload(w Workload) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
+	now := s.clockLocked()
 	s.advanceLocked(now)
 	s.workload = w
 	s.advanced = now
@@ -93,7 +97,8 @@ func (s *Server) SetClock(now func() time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.now = now
-	s.advanced = now()
+	s.advanced = s.clockLocked()
+	s.churned = s.advanced
 }
 
 // SetRateLimitHeaders makes every 200 list page the API serves (normal or
@@ -168,7 +173,7 @@ func (s *Server) AddTasks(api string, tasks ...Task) {
 func (s *Server) Tasks(api string) []Task {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
+	now := s.clockLocked()
 	s.advanceLocked(now)
 	out := slices.Clone(s.tasks[api])
 	slices.Reverse(out)
@@ -205,7 +210,8 @@ func compareOldestFirst(a, b Task) int {
 // end continuously, during every listing.
 func (s *Server) advanceLocked(now time.Time) {
 	s.arriveLocked(now)
-	cut := now.Add(-Retention)
+	s.churnLocked(now)
+	cut := s.behaviour.expiryCut(now)
 	for api, tasks := range s.tasks {
 		if len(tasks) == 0 || !tasks[0].Created.Before(cut) {
 			continue
@@ -278,7 +284,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// One reading of the clock serves the whole request.
 	s.mu.Lock()
-	now := s.now()
+	now := s.clockLocked()
+	behaviour, seed := s.behaviour, s.rng.Uint64()
 	fault, key := s.fault, s.key
 	injected := fault.Kind != FaultNone && s.rng.Float64() < fault.Ratio
 	rate := s.rateLimitLocked(now)
@@ -287,6 +294,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !injected {
 		fault = Fault{}
 	}
+	// The API's clock, as every HTTP server sends it.
+	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
 	if injectFault(w, r, fault) {
 		return
 	}
@@ -320,7 +329,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.advanceLocked(now)
-	tasks, info := selectPage(s.tasks[api], q, now, extra)
+	tasks, info := selectPage(s.tasks[api], q, now, extra, behaviour, seed)
 	s.mu.Unlock()
 	if isPageKind(fault.Kind) && fault.Kind != FaultOutsideWindow {
 		writeShapedPage(w, fault.Kind, api, tasks, info, now)
@@ -407,8 +416,10 @@ func parseQuery(v url.Values) (listQuery, *paramError) {
 // copying its tasks. The window is found by binary search, so a page costs
 // O(log N + limit) unless a status filter makes it scan. extra, when not
 // nil, is an outside-window fault's two leaked tasks: the oldest goes
-// before the window, the newest after it.
-func selectPage(all []Task, q listQuery, now time.Time, extra []Task) ([]Task, wirePageInfo) {
+// before the window, the newest after it. The behaviour's UnstableTies
+// orders each group of equal created_at on the page by seed; its TotalLag
+// leaves the newest tasks out of total_results.
+func selectPage(all []Task, q listQuery, now time.Time, extra []Task, b Behaviour, seed uint64) ([]Task, wirePageInfo) {
 	lo, hi := 0, len(all)
 	byCreated := func(t Task, c time.Time) int { return t.Created.Compare(c) }
 	if !q.startedAt.IsZero() {
@@ -421,27 +432,60 @@ func selectPage(all []Task, q listQuery, now time.Time, extra []Task) ([]Task, w
 	if len(extra) == 2 {
 		window = slices.Concat(extra[:1], window, extra[1:])
 	}
+	if q.status != "" {
+		var matching []Task
+		for i := range window {
+			if window[i].StatusAt(now) == q.status {
+				matching = append(matching, window[i])
+			}
+		}
+		window = matching
+	}
 
-	out := make([]Task, 0, q.limit)
+	// Page p holds the tasks at newest-first positions [skip, skip+limit):
+	// oldest-first indices (from, to].
 	total := len(window)
 	skip := (q.page - 1) * q.limit
-	if q.status == "" {
-		for i := len(window) - 1 - skip; i >= 0 && len(out) < q.limit; i-- {
-			out = append(out, window[i])
+	to := total - 1 - skip
+	from := max(to-q.limit, -1)
+	out := make([]Task, 0, q.limit)
+	if to >= 0 {
+		part := window[from+1 : to+1]
+		if b.UnstableTies {
+			// Widen to whole groups of equal created_at, order them for
+			// this request, and cut the same positions again.
+			gl, gh := from+1, to+1
+			for gl > 0 && window[gl-1].Created.Equal(window[gl].Created) {
+				gl--
+			}
+			for gh < len(window) && window[gh].Created.Equal(window[gh-1].Created) {
+				gh++
+			}
+			group := slices.Clone(window[gl:gh])
+			for i := 0; i < len(group); {
+				j := i + 1
+				for j < len(group) && group[j].Created.Equal(group[i].Created) {
+					j++
+				}
+				tieOrder(group[i:j], seed)
+				i = j
+			}
+			part = group[from+1-gl : to+1-gl]
 		}
-	} else {
-		total = 0
-		for i := len(window) - 1; i >= 0; i-- {
-			if window[i].StatusAt(now) != q.status {
-				continue
-			}
-			if total >= skip && len(out) < q.limit {
-				out = append(out, window[i])
-			}
-			total++
+		for i := len(part) - 1; i >= 0; i-- {
+			out = append(out, part[i])
 		}
 	}
-	return out, wirePageInfo{LimitPerPage: q.limit, Page: q.page, TotalPage: (total + q.limit - 1) / q.limit, TotalResults: total}
+	counted := total
+	if b.TotalLag > 0 {
+		counted = 0
+		for i := range window {
+			if !window[i].Created.After(now.Add(-b.TotalLag)) {
+				counted++
+			}
+		}
+	}
+	return out, wirePageInfo{LimitPerPage: q.limit, Page: q.page, TotalPage: (counted + q.limit - 1) / q.limit, TotalResults: counted}
 }
 
 // MarshalPage encodes tasks (newest first) as one list response page, as

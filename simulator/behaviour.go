@@ -1,0 +1,166 @@
+package simulator
+
+import (
+	"cmp"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"time"
+)
+
+// Behaviour is how the API may act beyond what its documentation promises,
+// for the exporter to be tried against: each field is a mode, off at its
+// zero value, and any of them may be on together.
+type Behaviour struct {
+	// UnstableTies orders tasks of equal created_at differently on every
+	// request, as a database without a tie-breaker may: pages shift under
+	// a group of them.
+	UnstableTies bool `json:"unstable_ties"`
+	// RetentionEarly deletes tasks this long before the Retention has
+	// passed: the API's schedule, not the client's window edge.
+	RetentionEarly time.Duration `json:"retention_early"`
+	// RetentionEvery deletes expired tasks in batches, at whole multiples
+	// of this period, instead of continuously.
+	RetentionEvery time.Duration `json:"retention_every"`
+	// BackwardsPerMinute tasks a minute move their status backwards or
+	// sideways: ready to processing (and back to ready some minutes
+	// later), or ready to failed, picked anywhere in the window.
+	BackwardsPerMinute float64 `json:"backwards_per_minute"`
+	// DeletesPerMinute tasks a minute are deleted, picked anywhere in the
+	// window.
+	DeletesPerMinute float64 `json:"deletes_per_minute"`
+	// ClockOffset puts the API's clock this far ahead of the caller's
+	// (negative: behind): statuses, arrivals, expiry, the default window
+	// and the Date header follow it.
+	ClockOffset time.Duration `json:"clock_offset"`
+	// TotalLag makes total_results count only the tasks created at least
+	// this long ago, as a count kept by a lagging index would, while the
+	// pages serve every task.
+	TotalLag time.Duration `json:"total_lag"`
+}
+
+func (b Behaviour) validate() error {
+	switch {
+	case b.RetentionEarly < 0 || b.RetentionEarly >= Retention:
+		return fmt.Errorf("retention_early %s: want 0 to under %s", b.RetentionEarly, Retention)
+	case b.RetentionEvery < 0:
+		return fmt.Errorf("retention_every %s: want 0 (continuous) or a period", b.RetentionEvery)
+	case !(b.BackwardsPerMinute >= 0) || !(b.DeletesPerMinute >= 0):
+		return fmt.Errorf("backwards_per_minute and deletes_per_minute: want 0 or more")
+	case b.TotalLag < 0:
+		return fmt.Errorf("total_lag %s: want 0 or more", b.TotalLag)
+	}
+	return nil
+}
+
+// SetBehaviour sets the modes of Behaviour; the churn (backwards moves,
+// deletions) runs from now on.
+func (s *Server) SetBehaviour(b Behaviour) error {
+	if err := b.validate(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceLocked(s.clockLocked())
+	s.behaviour = b
+	s.churned = s.clockLocked()
+	return nil
+}
+
+// clockLocked is the API's clock: the server's clock plus the offset.
+func (s *Server) clockLocked() time.Time { return s.now().Add(s.behaviour.ClockOffset) }
+
+// expiryCut is the created_at before which the API has deleted tasks.
+func (b Behaviour) expiryCut(now time.Time) time.Time {
+	cut := now.Add(-Retention + b.RetentionEarly)
+	if b.RetentionEvery > 0 {
+		cut = cut.Truncate(b.RetentionEvery)
+	}
+	return cut
+}
+
+// churnLocked moves statuses backwards and deletes tasks, at the rates of
+// the behaviour, for the minutes since it last ran.
+func (s *Server) churnLocked(now time.Time) {
+	b := s.behaviour
+	elapsed := now.Sub(s.churned)
+	if elapsed <= 0 {
+		return
+	}
+	if b.BackwardsPerMinute <= 0 && b.DeletesPerMinute <= 0 {
+		s.churned = now
+		return
+	}
+	s.churned = now
+	s.churnCarry[0] += b.BackwardsPerMinute * elapsed.Minutes()
+	s.churnCarry[1] += b.DeletesPerMinute * elapsed.Minutes()
+	moves, deletes := int(s.churnCarry[0]), int(s.churnCarry[1])
+	s.churnCarry[0] -= float64(moves)
+	s.churnCarry[1] -= float64(deletes)
+	for _, api := range APIs {
+		tasks := s.tasks[api]
+		for range min(moves, 10_000) {
+			if len(tasks) == 0 {
+				break
+			}
+			t := &tasks[s.rng.IntN(len(tasks))]
+			if t.StatusAt(now) != "ready" {
+				continue
+			}
+			if s.rng.IntN(2) == 0 {
+				t.ReadyAt = now.Add(time.Duration(1+s.rng.IntN(10)) * time.Minute) // back to processing for a while
+			} else {
+				t.Status, t.ReadyAt = "failed", time.Time{}
+			}
+		}
+		for range min(deletes, 10_000) {
+			tasks := s.tasks[api]
+			if len(tasks) == 0 {
+				break
+			}
+			i := s.rng.IntN(len(tasks))
+			s.tasks[api] = slices.Delete(tasks, i, i+1)
+		}
+	}
+}
+
+// Batch makes n tasks submitted together, created over spread from
+// created (all in the same millisecond when spread is 0, so that they
+// tie), processing until readyAt (never, when it is zero: they stay ready
+// from the start), then ready, or failed for one in failEvery (0: none
+// fail).
+func Batch(api string, seed uint64, n int, created, readyAt time.Time, spread time.Duration, failEvery int) []Task {
+	tasks := Generate(GenerateOptions{Seed: seed, N: n, Now: created, API: api})
+	for i := range tasks {
+		t := &tasks[i]
+		t.Created = created.Add(spread * time.Duration(i) / time.Duration(n)).Truncate(time.Millisecond)
+		t.Updated = t.Created
+		if readyAt.After(t.Created) {
+			t.Updated = readyAt
+		}
+		t.Status, t.ReadyAt = "ready", readyAt
+		if failEvery > 0 && i%failEvery == 0 {
+			t.Status = "failed"
+		}
+	}
+	return tasks
+}
+
+// Now is the API's clock: the server's clock plus the behaviour's offset.
+func (s *Server) Now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.clockLocked()
+}
+
+// tieOrder orders a group of tasks of equal created_at for one request:
+// by a hash of each _id and the request's seed, so that every request
+// sees another order.
+func tieOrder(group []Task, seed uint64) {
+	key := func(t *Task) uint64 {
+		h := fnv.New64a()
+		_, _ = fmt.Fprintf(h, "%d/%s", seed, t.ID)
+		return h.Sum64()
+	}
+	slices.SortFunc(group, func(a, b Task) int { return cmp.Compare(key(&a), key(&b)) })
+}
