@@ -117,9 +117,15 @@ func (s *syncer) probe(a, b int64, status string, n int) (client.PageResult, err
 
 // observe tells the lifecycle counters of one task as read, against what
 // the table holds of it, and makes its record.
-func (s *syncer) observe(t client.Task, place int64) taskRec {
-	r := s.tt.rec(t, place)
-	prev, existed := s.tt.get(r)
+func (s *syncer) observe(t client.Task, a, b int64) taskRec {
+	r := s.tt.rec(t, a)
+	var prev taskRec
+	var existed bool
+	if r.flags&recNoCreated != 0 {
+		prev, existed = s.tt.place(&r, a, b)
+	} else {
+		prev, existed = s.tt.get(r)
+	}
 	if !existed {
 		prev, existed = s.gone[r.hash]
 	}
@@ -143,7 +149,7 @@ func (s *syncer) hint(tasks []client.Task) (allNew bool) {
 			allNew = false
 			continue
 		}
-		_, existed := s.tt.upsert(s.observe(t, 0))
+		_, existed := s.tt.upsert(s.observe(t, 0, 0))
 		allNew = allNew && !existed
 	}
 	return allNew
@@ -171,7 +177,7 @@ func (s *syncer) take(a, b int64, status string, tasks []client.Task) {
 			}
 			seen[t.IDHash] = struct{}{}
 		}
-		batch = append(batch, s.observe(t, a))
+		batch = append(batch, s.observe(t, a, b))
 	}
 	slices.SortFunc(batch, compareRecs)
 	batch = slices.CompactFunc(batch, func(x, y taskRec) bool { return compareRecs(x, y) == 0 })
@@ -197,11 +203,11 @@ func (s *syncer) restore() {
 }
 
 // narrow settles [a, b) in a status, whose page 1 is p: read whole when it
-// fits a page, accepted when the counts agree, else split in two and each
-// half settled. edge splits off the oldest page's worth first: the API
-// deletes at the old end of the window on its own schedule, so that is
-// where the top-level window disagrees most often, and one request there
-// settles it.
+// fits a page, accepted when the counts agree, else split and each part
+// settled. edge settles the ends of the range first: the API deletes at
+// the old end on its own schedule, and new tasks (and counts that lag
+// them) are at the new end, so that is where a whole window disagrees
+// most often, and a request at each end settles it.
 func (s *syncer) narrow(a, b int64, status string, p client.PageResult, edge bool) error {
 	if complete(p) {
 		s.take(a, b, status, p.Tasks)
@@ -224,42 +230,56 @@ func (s *syncer) narrow(a, b int64, status string, p client.PageResult, edge boo
 	if b-a <= second {
 		return s.readTie(a, b, status, p)
 	}
-	m := s.split(a, b, edge)
-	lp, err := s.probe(a, m, status, 1)
-	if err != nil {
-		return err
+	// The parts are settled in turn; once the rest's held count equals
+	// the parent's count less the parts settled, the rest is right. Else
+	// (a change there, or the API's counts disagreeing with each other, as
+	// a total that lags does) the next part is asked.
+	parts := s.split(a, b, edge)
+	settled := 0
+	for k, part := range parts {
+		if k > 0 {
+			rest := 0
+			for _, r := range parts[k:] {
+				rest += s.tt.count(r[0], r[1], status)
+			}
+			if rest == p.Total-settled {
+				return nil
+			}
+		}
+		pp, err := s.probe(part[0], part[1], status, 1)
+		if err != nil {
+			return err
+		}
+		if err := s.narrow(part[0], part[1], status, pp, false); err != nil {
+			return err
+		}
+		settled += s.tt.count(part[0], part[1], status)
 	}
-	if err := s.narrow(a, m, status, lp, false); err != nil {
-		return err
-	}
-	// The other half's count follows from the parent's, unless the API's
-	// counts disagree with each other (a total that lags): then ask.
-	if lp.Total >= 0 && s.tt.count(m, b, status) == p.Total-lp.Total {
-		return nil
-	}
-	rp, err := s.probe(m, b, status, 1)
-	if err != nil {
-		return err
-	}
-	return s.narrow(m, b, status, rp, false)
+	return nil
 }
 
-// split chooses where to cut [a, b), on a whole second strictly inside it:
-// after the oldest page's worth of held tasks at the edge, else at the
-// held tasks' median, else halfway in time.
-func (s *syncer) split(a, b int64, edge bool) int64 {
+// split cuts [a, b) on whole seconds strictly inside it into the parts to
+// settle, in the order to settle them. At an edge: the oldest page's worth
+// of held tasks, the newest page's worth, then what lies between. Else in
+// two at the held tasks' median, or halfway in time.
+func (s *syncer) split(a, b int64, edge bool) [][2]int64 {
 	i, j := s.tt.span(a, b)
+	n := j - i
+	if edge && n > 3*client.MaxPageLimit {
+		m1 := floorSecond(s.tt.recs[i+client.MaxPageLimit].created)
+		m2 := floorSecond(s.tt.recs[j-client.MaxPageLimit].created)
+		if a < m1 && m1 < m2 && m2 < b {
+			return [][2]int64{{a, m1}, {m2, b}, {m1, m2}}
+		}
+	}
 	var m int64
-	switch n := j - i; {
-	case edge && n > 2*client.MaxPageLimit:
-		m = floorSecond(s.tt.recs[i+client.MaxPageLimit].created)
-	case n >= 2:
+	if n >= 2 {
 		m = floorSecond(s.tt.recs[i+n/2].created)
 	}
 	if m <= a || m >= b {
 		m = a + floorSecond((b-a)/2)
 	}
-	return m
+	return [][2]int64{{a, m}, {m, b}}
 }
 
 // readTie reads one second whose tasks do not fit a page. Split by status
@@ -389,8 +409,28 @@ func (s *syncer) findLeft() error {
 			}
 		}
 		// Found again or gone for good; narrowing unfiltered ranges adds
-		// no new ones.
+		// no new ones, but for tasks without a readable created_at: they
+		// sit where the exporter placed them, not where the API counts
+		// them, and one not found there is found by the window's count,
+		// narrowed.
 		s.left = nil
+		unplaced := false
+		for _, r := range left {
+			if p, ok := s.tt.placed[r.hash]; ok && r.flags&recNoCreated != 0 {
+				if _, held := s.tt.get(taskRec{created: p, hash: r.hash}); !held {
+					unplaced = true
+				}
+			}
+		}
+		s.left = nil
+		if unplaced {
+			a, b := s.win.Start.UnixMicro(), s.win.End.UnixMicro()
+			p, err := s.probe(a, b, "", 1)
+			if err != nil {
+				return err
+			}
+			return s.narrow(a, b, "", p, true)
+		}
 	}
 	return nil
 }
@@ -417,7 +457,7 @@ func (s *syncer) verifyStatuses(a, b int64) error {
 			}
 			s.take(a, b, st, tasks)
 		default:
-			if err := s.narrow(a, b, st, p, false); err != nil {
+			if err := s.narrow(a, b, st, p, true); err != nil {
 				return err
 			}
 		}
@@ -470,7 +510,7 @@ func (s *syncer) full() error {
 	s.tt.clip(a, b)
 	q := s.win
 	var batch []taskRec
-	q.Each = func(t client.Task) { batch = append(batch, s.observe(t, a)) }
+	q.Each = func(t client.Task) { batch = append(batch, s.observe(t, a, b)) }
 	l, err := s.pager.List(s.ctx, q)
 	if l != nil {
 		s.pages += l.Pages
@@ -483,16 +523,24 @@ func (s *syncer) full() error {
 	slices.SortFunc(batch, compareRecs)
 	batch = slices.CompactFunc(batch, func(x, y taskRec) bool { return compareRecs(x, y) == 0 })
 	s.tt.replace(a, b, "", batch)
-	if l.Total < 0 {
-		return nil // no totals: read to the end by fullness, nothing to verify against
+	read := l.Tasks + l.OutsideWindow
+	switch {
+	case l.Total < 0 || read > l.Total:
+		// No count, or one the pass disproves (more distinct tasks than
+		// it counts: a count that lags, as the window's end is pinned and
+		// no task can join it): read to the end by fullness, as the
+		// official SDKs page, is all there is to verify against.
+		return nil
+	case l.Pages <= 1:
+		return nil // one page is one answer: its tasks and its count agree
 	}
 	s.setBudget(l.Total, verifySlack)
-	if l.Tasks+l.OutsideWindow != l.Total {
+	if read != l.Total {
 		p, err := s.probe(a, b, "", 1)
 		if err != nil {
 			return err
 		}
-		if err := s.narrow(a, b, "", p, false); err != nil {
+		if err := s.narrow(a, b, "", p, true); err != nil {
 			return err
 		}
 	}

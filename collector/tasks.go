@@ -39,9 +39,40 @@ type taskTable struct {
 	recs  []taskRec
 	names []string
 	index map[string]uint16
+	// placed is where each task without a readable created_at sits, by
+	// _id hash: read again in another range, it is found (and moved), not
+	// held twice. Such tasks are rare, and the map holds only them.
+	placed map[uint64]int64
 }
 
 func newTaskTable() *taskTable { return &taskTable{index: map[string]uint16{}} }
+
+// remove drops the task r names (same _id, same created), if held.
+func (tt *taskTable) remove(r taskRec) {
+	if i, ok := slices.BinarySearchFunc(tt.recs, r, compareRecs); ok {
+		tt.recs = slices.Delete(tt.recs, i, i+1)
+	}
+}
+
+// place finds where a task without a readable created_at, read in [a, b),
+// sits: where the table holds it when that is inside the range (the API
+// placed it there), else at a, its old place dropped. prev is what the
+// table held of it.
+func (tt *taskTable) place(r *taskRec, a, b int64) (prev taskRec, held bool) {
+	if tt.placed == nil {
+		tt.placed = map[uint64]int64{}
+	}
+	if p, ok := tt.placed[r.hash]; ok {
+		old := taskRec{created: p, hash: r.hash}
+		if prev, held = tt.get(old); held && p >= a && p < b {
+			r.created = p
+		} else if held {
+			tt.remove(old)
+		}
+	}
+	tt.placed[r.hash] = r.created
+	return prev, held
+}
 
 func (tt *taskTable) name(s string) uint16 {
 	if i, ok := tt.index[s]; ok {
@@ -203,6 +234,11 @@ func (tt *taskTable) replace(a, b int64, status string, batch []taskRec) (left [
 // clip drops the tasks created outside [a, b): the API keeps a task for
 // the look-back, and the exporter drops it as it leaves the window.
 func (tt *taskTable) clip(a, b int64) {
+	for h, p := range tt.placed {
+		if p < a || p >= b {
+			delete(tt.placed, h)
+		}
+	}
 	i, j := tt.span(a, b)
 	if j < len(tt.recs) {
 		tt.recs = tt.recs[:j]

@@ -66,7 +66,9 @@ const (
 	// Tasks without a model get one too.
 	FaultManyModels FaultKind = "many-models"
 	// FaultOddFields (page kind) mixes the fields a tolerant decoder must
-	// survive, by the task's index i on the page, i%10:
+	// survive, by the task's index i in the API's whole list, newest first
+	// (on page 1 of an unfiltered listing, its place on the page), i%10,
+	// so that a task reads the same whatever page or window shows it:
 	//
 	//	0: the duration (video's, else audio's) as a string of its true value, "13.44"
 	//	1: the duration as the string "n/a"
@@ -578,8 +580,24 @@ func shapeTask(b []byte, kind FaultKind, api string, t *Task, i int, now time.Ti
 	return o.appendJSON(b)
 }
 
-// writeShapedPage writes a page kind's page of tasks (newest first).
-func writeShapedPage(w http.ResponseWriter, kind FaultKind, api string, tasks []Task, info wirePageInfo, now time.Time) {
+// rankOf is each task's index in all (oldest first) counted from the
+// newest: a task's place in the API's whole list, the same on every page
+// and in every window that shows it.
+func rankOf(all []Task, tasks []Task) []int {
+	ranks := make([]int, len(tasks))
+	for k := range tasks {
+		i, _ := slices.BinarySearchFunc(all, tasks[k].Created, func(t Task, c time.Time) int { return t.Created.Compare(c) })
+		for i < len(all) && all[i].ID != tasks[k].ID && all[i].Created.Equal(tasks[k].Created) {
+			i++
+		}
+		ranks[k] = len(all) - 1 - i
+	}
+	return ranks
+}
+
+// writeShapedPage writes a page kind's page of tasks (newest first); ranks
+// are their places in the API's whole list.
+func writeShapedPage(w http.ResponseWriter, kind FaultKind, api string, tasks []Task, ranks []int, info wirePageInfo, now time.Time) {
 	b := make([]byte, 0, 1024*(len(tasks)+1))
 	if kind == FaultNullLists {
 		b = append(b, `{"data":null,"page_info":null}`...)
@@ -589,7 +607,7 @@ func writeShapedPage(w http.ResponseWriter, kind FaultKind, api string, tasks []
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = shapeTask(b, kind, api, &tasks[i], i, now)
+			b = shapeTask(b, kind, api, &tasks[i], ranks[i], now)
 		}
 		b = append(b, ']')
 		var pi any = info

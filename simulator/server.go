@@ -330,9 +330,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.advanceLocked(now)
 	tasks, info := selectPage(s.tasks[api], q, now, extra, behaviour, seed)
+	var ranks []int
+	if isPageKind(fault.Kind) {
+		ranks = rankOf(s.tasks[api], tasks)
+	}
 	s.mu.Unlock()
 	if isPageKind(fault.Kind) && fault.Kind != FaultOutsideWindow {
-		writeShapedPage(w, fault.Kind, api, tasks, info, now)
+		writeShapedPage(w, fault.Kind, api, tasks, ranks, info, now)
 		return
 	}
 	resp := &wireResponse{Data: make([]wireTask, len(tasks)), PageInfo: info}
