@@ -313,9 +313,12 @@ func (c *Client) list(ctx context.Context, q Query, l *Listing, requests *atomic
 	}
 
 	// Without total_results to trust, keep reading while pages come back
-	// full, as the official SDKs do: a page_info lacking totals, or a
-	// total_page of 0 or too small, must not cut the listing short.
-	for n := total + 1; info.TotalResults <= 0 && lastLen >= perPage; n++ {
+	// full, as the official SDKs do: a page_info lacking totals, a
+	// total_page of 0 or too small, or a total_results the pages disprove
+	// (more distinct tasks than it counts: a count that lags) must not cut
+	// the listing short.
+	untrusted := func() bool { return info.TotalResults <= 0 || l.Tasks+l.OutsideWindow > info.TotalResults }
+	for n := total + 1; untrusted() && lastLen >= perPage; n++ {
 		if n > c.cfg.MaxPages {
 			return fmt.Errorf("%w: pages keep coming back full past the cap of %d pages", errTooManyPages, c.cfg.MaxPages)
 		}

@@ -41,14 +41,19 @@ type taskState struct {
 
 // nextCost estimates the requests of api's next listing: what the last
 // one cost when listings are full, what the last incremental one cost when
-// the next will be incremental.
+// the next will be incremental, and before the first incremental one the
+// least it can cost (page 1 and the status counts): a budget that could
+// not pay for a second full listing must not refuse the small one.
 func (e *Exporter) nextCost(api client.API, l *client.Listing) int {
 	ts := e.tasks[api]
 	if l == nil {
 		return 1
 	}
-	if _, canPage := e.lister.(Pager); e.opts.Listing == ListingFull || !canPage || ts.table == nil || ts.incRequests == 0 {
+	if _, canPage := e.lister.(Pager); e.opts.Listing == ListingFull || !canPage || ts.table == nil {
 		return max(l.Requests, 1)
+	}
+	if ts.incRequests == 0 {
+		return min(max(l.Requests, 1), 1+len(statusChecks))
 	}
 	return max(ts.incRequests, 1)
 }

@@ -383,10 +383,14 @@ func (s *syncer) readToEnd(a, b int64, status string, p client.PageResult) ([]cl
 
 // findLeft reads again, in as few ranges as cover them, the tasks that
 // left a status: where they went (a task that finished) is found in one
-// request per range of up to a page, not one per task.
+// request per range of up to a page, not one per task. A task without a
+// readable created_at sits where the exporter placed it, not where the API
+// counts it: one not found there is found by the window's count, narrowed
+// (a few rounds at most, as each finds it in a narrower range).
 func (s *syncer) findLeft() error {
-	if len(s.left) > 0 {
-		left := slices.Clone(s.left)
+	for round := 0; len(s.left) > 0 && round < tiePasses; round++ {
+		left := s.left
+		s.left = nil
 		slices.SortFunc(left, compareRecs)
 		for k := 0; k < len(left); {
 			a := floorSecond(left[k].created)
@@ -408,12 +412,7 @@ func (s *syncer) findLeft() error {
 				return err
 			}
 		}
-		// Found again or gone for good; narrowing unfiltered ranges adds
-		// no new ones, but for tasks without a readable created_at: they
-		// sit where the exporter placed them, not where the API counts
-		// them, and one not found there is found by the window's count,
-		// narrowed.
-		s.left = nil
+		s.left = slices.DeleteFunc(s.left, func(r taskRec) bool { return r.flags&recNoCreated == 0 })
 		unplaced := false
 		for _, r := range left {
 			if p, ok := s.tt.placed[r.hash]; ok && r.flags&recNoCreated != 0 {
@@ -422,16 +421,18 @@ func (s *syncer) findLeft() error {
 				}
 			}
 		}
-		s.left = nil
 		if unplaced {
 			a, b := s.win.Start.UnixMicro(), s.win.End.UnixMicro()
 			p, err := s.probe(a, b, "", 1)
 			if err != nil {
 				return err
 			}
-			return s.narrow(a, b, "", p, true)
+			if err := s.narrow(a, b, "", p, true); err != nil {
+				return err
+			}
 		}
 	}
+	s.left = nil
 	return nil
 }
 

@@ -191,7 +191,8 @@ func (tt *taskTable) upsert(r taskRec) (prev taskRec, existed bool) {
 // replace makes batch (sorted by compareRecs, each _id once, all created
 // in [a, b)) the tasks of [a, b) in a status ("": every task of the
 // range). Tasks of that status the batch lacks left it: they are removed
-// and returned, for the caller to find where they went. A task of the
+// and returned, for the caller to find where they went (and so are tasks
+// without a readable created_at that a read of the whole range lacks). A task of the
 // batch held in another status is moved, not doubled.
 func (tt *taskTable) replace(a, b int64, status string, batch []taskRec) (left []taskRec) {
 	i, j := tt.span(a, b)
@@ -202,17 +203,19 @@ func (tt *taskTable) replace(a, b int64, status string, batch []taskRec) (left [
 		tt.recs = batch
 		return nil
 	}
-	var inBatch map[uint64]struct{}
-	if st != -1 {
-		inBatch = make(map[uint64]struct{}, len(batch))
-		for _, r := range batch {
-			inBatch[r.hash] = struct{}{}
-		}
+	inBatch := make(map[uint64]struct{}, len(batch))
+	for _, r := range batch {
+		inBatch[r.hash] = struct{}{}
 	}
 	kept := make([]taskRec, 0, j-i+len(batch))
 	for k := i; k < j; k++ {
 		r := tt.recs[k]
 		if st == -1 {
+			if _, ok := inBatch[r.hash]; !ok && r.flags&recNoCreated != 0 {
+				// Not where the exporter placed it, which is not where
+				// the API counts it: to be found again, not gone.
+				left = append(left, r)
+			}
 			continue
 		}
 		if _, ok := inBatch[r.hash]; ok {
