@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path"
@@ -20,6 +21,7 @@ import (
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
@@ -34,7 +36,7 @@ var decoder runtime.Decoder
 
 func init() {
 	scheme := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{appsv1.AddToScheme, corev1.AddToScheme, monitoringv1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{appsv1.AddToScheme, corev1.AddToScheme, networkingv1.AddToScheme, monitoringv1.AddToScheme} {
 		if err := add(scheme); err != nil {
 			panic(err)
 		}
@@ -165,13 +167,16 @@ type workload struct {
 	c         *corev1.Container
 	liveness  string // probe paths
 	readiness string
-	base      string // URL of the exporter started with the Deployment's arguments
+	base      string   // URL of the exporter started with the Deployment's arguments
+	accounts  []string // with --config.file: the rendered config's accounts, in order
 }
 
 // checkWorkload checks the Deployment and the Service against each other,
 // against the exporter and against the kustomize base's security context,
+// and the ServiceAccount, NetworkPolicy and helm test pod when rendered;
 // then starts the exporter with the container's arguments and GETs both
-// probes' paths.
+// probes' paths and the test pod's URL. With --config.file it also checks
+// the config, its mounts and its init container (configWorkload).
 func checkWorkload(t *testing.T, objs objects) workload {
 	t.Helper()
 	dep := only[*appsv1.Deployment](t, objs, "Deployment")
@@ -218,28 +223,23 @@ func checkWorkload(t *testing.T, objs objects) workload {
 		t.Errorf("container port http-metrics %d, want the listen port %d", portNamed("http-metrics"), port)
 	}
 
-	// The key: a file on a read-only mount of the Secret, not a subPath (a
-	// subPath mount is not updated when the Secret changes).
-	keyFile := args["--twelvelabs.api-key-file"]
-	var mount *corev1.VolumeMount
-	for i := range c.VolumeMounts {
-		if c.VolumeMounts[i].MountPath == path.Dir(keyFile) {
-			mount = &c.VolumeMounts[i]
+	// One account's key file, or the config file of several.
+	keyFile, configFile := args["--twelvelabs.api-key-file"], args["--config.file"]
+	var cw *configWorkload
+	switch {
+	case (keyFile == "") == (configFile == ""):
+		t.Errorf("arguments %q: want one of --twelvelabs.api-key-file and --config.file", c.Args)
+	case keyFile != "":
+		checkSecretKeyMount(t, &pod.Spec, c, keyFile)
+		if len(pod.Spec.InitContainers) != 0 {
+			t.Errorf("init containers %+v: one account needs none", pod.Spec.InitContainers)
 		}
+	default:
+		cw = checkConfig(t, objs, dep, c, configFile)
 	}
-	if keyFile == "" || mount == nil || !mount.ReadOnly || mount.SubPath != "" {
-		t.Errorf("key file %q is not on a read-only directory mount: %+v", keyFile, c.VolumeMounts)
-	} else {
-		found := false
-		for _, v := range pod.Spec.Volumes {
-			if v.Name == mount.Name && v.Secret != nil && v.Secret.SecretName != "" &&
-				len(v.Secret.Items) == 1 && v.Secret.Items[0].Path == path.Base(keyFile) {
-				found = true
-			}
-		}
-		if !found {
-			t.Errorf("no Secret volume %s puts a key at %s: %+v", mount.Name, keyFile, pod.Spec.Volumes)
-		}
+	var w workload
+	if cw != nil {
+		w.accounts = cw.names
 	}
 
 	// Probes: HTTP GETs on the metrics port.
@@ -254,8 +254,8 @@ func checkWorkload(t *testing.T, objs objects) workload {
 		}
 		return p.HTTPGet.Path
 	}
-	w := workload{dep: dep, svc: svc, c: c,
-		liveness: probePath("livenessProbe", c.LivenessProbe), readiness: probePath("readinessProbe", c.ReadinessProbe)}
+	w.dep, w.svc, w.c = dep, svc, c
+	w.liveness, w.readiness = probePath("livenessProbe", c.LivenessProbe), probePath("readinessProbe", c.ReadinessProbe)
 
 	if c.Resources.Requests.Memory().IsZero() || c.Resources.Limits.Memory().IsZero() {
 		t.Error("want a memory request and limit")
@@ -292,6 +292,16 @@ func checkWorkload(t *testing.T, objs objects) workload {
 	if !strings.Contains(svc.Name, "twelvelabs") {
 		t.Errorf("Service %s: the job label it becomes must match .*twelvelabs.*", svc.Name)
 	}
+	for _, sa := range objs["ServiceAccount"] {
+		sa := sa.(*corev1.ServiceAccount)
+		if sa.Name != pod.Spec.ServiceAccountName || sa.AutomountServiceAccountToken == nil || *sa.AutomountServiceAccountToken {
+			t.Errorf("ServiceAccount %s (automount %v): want the pod's (%s), its token not mounted", sa.Name, sa.AutomountServiceAccountToken, pod.Spec.ServiceAccountName)
+		}
+	}
+	testURL := checkTestPod(t, objs, svc)
+	for _, np := range objs["NetworkPolicy"] {
+		checkNetworkPolicy(t, np.(*networkingv1.NetworkPolicy), pod.Labels, objs, port)
+	}
 	if t.Failed() {
 		return w
 	}
@@ -304,12 +314,15 @@ func checkWorkload(t *testing.T, objs objects) workload {
 	}
 	// The API's URL is a closed local port: no test calls the real API.
 	local := freePort(t)
-	offline := "--twelvelabs.url=http://127.0.0.1:" + strconv.Itoa(freePort(t)) + "/v1.3"
+	apiURL := "http://127.0.0.1:" + strconv.Itoa(freePort(t)) + "/v1.3"
+	offline := "--twelvelabs.url=" + apiURL
 	run := []string{offline}
 	for _, a := range c.Args {
 		switch name, _, _ := strings.Cut(a, "="); name {
 		case "--twelvelabs.api-key-file":
 			a = name + "=" + key
+		case "--config.file":
+			a = name + "=" + cw.local(t, apiURL)
 		case "--web.listen-address":
 			a = name + "=127.0.0.1:" + strconv.Itoa(local)
 		case "--twelvelabs.url":
@@ -318,7 +331,7 @@ func checkWorkload(t *testing.T, objs objects) workload {
 		}
 		run = append(run, a)
 	}
-	w.base = runExporter(t, run, local, w.readiness)
+	w.base = runExporter(t, run, containerEnv(c), local, w.readiness)
 	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(w.base + w.liveness)
 	if err != nil {
 		t.Fatalf("liveness probe GET %s: %v", w.liveness, err)
@@ -327,7 +340,143 @@ func checkWorkload(t *testing.T, objs objects) workload {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("liveness probe GET %s: %s", w.liveness, resp.Status)
 	}
+	if testURL != "" {
+		if status := get(t, w.base+testURL); status != http.StatusOK {
+			t.Errorf("the helm test pod's GET %s: HTTP %d", testURL, status)
+		}
+	}
+	if cw != nil {
+		cw.checkServed(t, w.base)
+	}
 	return w
+}
+
+// get returns the status of a GET, with the scrape timeout header
+// Prometheus sends.
+func get(t *testing.T, url string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", "5")
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Errorf("GET %s: %v", url, err)
+		return 0
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// checkSecretKeyMount checks that keyFile is on a read-only mount of a
+// Secret, not a subPath (a subPath mount is not updated when the Secret
+// changes), and returns the Secret's volume source.
+func checkSecretKeyMount(t *testing.T, pod *corev1.PodSpec, c *corev1.Container, keyFile string) *corev1.SecretVolumeSource {
+	t.Helper()
+	var mount *corev1.VolumeMount
+	for i := range c.VolumeMounts {
+		if c.VolumeMounts[i].MountPath == path.Dir(keyFile) {
+			mount = &c.VolumeMounts[i]
+		}
+	}
+	if keyFile == "" || mount == nil || !mount.ReadOnly || mount.SubPath != "" {
+		t.Errorf("key file %q is not on a read-only directory mount: %+v", keyFile, c.VolumeMounts)
+		return nil
+	}
+	for _, v := range pod.Volumes {
+		if v.Name == mount.Name && v.Secret != nil && v.Secret.SecretName != "" &&
+			len(v.Secret.Items) == 1 && v.Secret.Items[0].Path == path.Base(keyFile) {
+			return v.Secret
+		}
+	}
+	t.Errorf("no Secret volume %s puts a key at %s: %+v", mount.Name, keyFile, pod.Volumes)
+	return nil
+}
+
+// containerEnv is the container's environment for the exporter run here:
+// literal values as they are, a dummy key for those from elsewhere.
+func containerEnv(c *corev1.Container) []string {
+	var env []string
+	for _, e := range c.Env {
+		v := e.Value
+		if e.ValueFrom != nil {
+			v = "helm-test-key"
+		}
+		env = append(env, e.Name+"="+v)
+	}
+	return env
+}
+
+// checkTestPod checks the helm test pod, if rendered, and returns the path
+// it GETs through the Service.
+func checkTestPod(t *testing.T, objs objects, svc *corev1.Service) string {
+	t.Helper()
+	if len(objs["Pod"]) == 0 {
+		return ""
+	}
+	p := only[*corev1.Pod](t, objs, "Pod")
+	if p.Annotations["helm.sh/hook"] != "test" || p.Spec.RestartPolicy != corev1.RestartPolicyNever {
+		t.Errorf("test pod %s: annotations %v, restart policy %s: want helm.sh/hook: test, Never", p.Name, p.Annotations, p.Spec.RestartPolicy)
+	}
+	if len(p.Spec.Containers) != 1 || len(p.Spec.Containers[0].Command) == 0 {
+		t.Fatalf("test pod %s: want one container with a command", p.Name)
+	}
+	pc := p.Spec.Containers[0]
+	if pc.SecurityContext == nil || pc.SecurityContext.ReadOnlyRootFilesystem == nil || !*pc.SecurityContext.ReadOnlyRootFilesystem ||
+		p.Spec.SecurityContext == nil || p.Spec.SecurityContext.RunAsNonRoot == nil || !*p.Spec.SecurityContext.RunAsNonRoot {
+		t.Errorf("test pod %s: want non-root and a read-only root filesystem", p.Name)
+	}
+	raw := pc.Command[len(pc.Command)-1]
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" {
+		t.Fatalf("test pod %s: its last argument %q is no http URL", p.Name, raw)
+	}
+	if want := fmt.Sprintf("%s:%d", svc.Name, svc.Spec.Ports[0].Port); u.Host != want {
+		t.Errorf("test pod GETs %s, want the Service %s", u.Host, want)
+	}
+	return u.RequestURI()
+}
+
+// checkNetworkPolicy checks that the policy holds the exporter's pods, lets
+// in the helm test pod on the metrics port, and lets out DNS and the API.
+func checkNetworkPolicy(t *testing.T, np *networkingv1.NetworkPolicy, podLabels map[string]string, objs objects, port int) {
+	t.Helper()
+	if !subset(np.Spec.PodSelector.MatchLabels, podLabels) {
+		t.Errorf("NetworkPolicy %s selects %v, not the exporter's pods %v", np.Name, np.Spec.PodSelector.MatchLabels, podLabels)
+	}
+	if !slices.Equal(np.Spec.PolicyTypes, []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress}) {
+		t.Errorf("NetworkPolicy %s policy types %v: want Ingress and Egress", np.Name, np.Spec.PolicyTypes)
+	}
+	if len(np.Spec.Ingress) == 0 || len(np.Spec.Ingress[0].From) < 2 {
+		t.Fatalf("NetworkPolicy %s: want ingress from Prometheus and the test pod: %+v", np.Name, np.Spec.Ingress)
+	}
+	in := np.Spec.Ingress[0]
+	if len(in.Ports) != 1 || (in.Ports[0].Port.String() != "http-metrics" && in.Ports[0].Port.IntValue() != port) {
+		t.Errorf("NetworkPolicy %s: ingress ports %+v, want only the metrics port", np.Name, in.Ports)
+	}
+	for _, p := range objs["Pod"] {
+		labels := p.(*corev1.Pod).Labels
+		if !slices.ContainsFunc(in.From, func(peer networkingv1.NetworkPolicyPeer) bool {
+			return peer.NamespaceSelector == nil && peer.PodSelector != nil && subset(peer.PodSelector.MatchLabels, labels)
+		}) {
+			t.Errorf("NetworkPolicy %s does not let in the test pod %v", np.Name, labels)
+		}
+	}
+	egressTo := func(port int32, proto corev1.Protocol) bool {
+		for _, r := range np.Spec.Egress {
+			for _, p := range r.Ports {
+				if p.Port != nil && p.Port.IntValue() == int(port) && p.Protocol != nil && *p.Protocol == proto {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if !egressTo(443, corev1.ProtocolTCP) || !egressTo(53, corev1.ProtocolUDP) || !egressTo(53, corev1.ProtocolTCP) {
+		t.Errorf("NetworkPolicy %s: want egress to the API on 443 and to DNS on 53: %+v", np.Name, np.Spec.Egress)
+	}
 }
 
 // TestStrictDecoderRejectsUnknownFields makes sure the decoder the other
@@ -352,10 +501,11 @@ func TestStrictDecoderRejectsUnknownFields(t *testing.T) {
 
 func TestChartDefaults(t *testing.T) {
 	objs := mustRender(t)
-	if got, want := objs.kinds(), []string{"Deployment", "Service"}; !slices.Equal(got, want) {
+	if got, want := objs.kinds(), []string{"Deployment", "Pod", "Service", "ServiceAccount"}; !slices.Equal(got, want) {
 		t.Fatalf("default values render %v, want %v: the monitoring objects are off by default", got, want)
 	}
 	w := checkWorkload(t, objs)
+	checkChart(t, objs, w)
 	if w.liveness != "/-/healthy" || w.readiness != "/-/ready" {
 		t.Errorf("probes GET %s and %s, want /-/healthy and /-/ready", w.liveness, w.readiness)
 	}
@@ -373,10 +523,11 @@ func TestChartDefaults(t *testing.T) {
 
 func TestChartEveryToggleOn(t *testing.T) {
 	objs := mustRender(t, "-f", "testdata/every-toggle.yaml")
-	if got, want := objs.kinds(), []string{"ConfigMap", "Deployment", "PrometheusRule", "Service", "ServiceMonitor"}; !slices.Equal(got, want) {
+	if got, want := objs.kinds(), []string{"ConfigMap", "Deployment", "NetworkPolicy", "Pod", "PrometheusRule", "Service", "ServiceAccount", "ServiceMonitor"}; !slices.Equal(got, want) {
 		t.Fatalf("rendered %v, want %v", got, want)
 	}
 	w := checkWorkload(t, objs)
+	checkChart(t, objs, w)
 	for _, want := range []string{"--twelvelabs.cache-ttl=2m", "--twelvelabs.embed-api=v2", "--log.format=json"} {
 		if !slices.Contains(w.c.Args, want) {
 			t.Errorf("extraArgs: %s is not among the arguments %q", want, w.c.Args)
@@ -396,9 +547,23 @@ func TestChartEveryToggleOn(t *testing.T) {
 	pr := only[*monitoringv1.PrometheusRule](t, objs, "PrometheusRule")
 	cm := only[*corev1.ConfigMap](t, objs, "ConfigMap")
 
-	// kube-prometheus-stack selects by release=<its release>.
+	// kube-prometheus-stack selects by release=<its release>; additionalLabels
+	// win over releaseLabel.
 	if sm.Labels["release"] != "kps" || pr.Labels["release"] != "kps" {
 		t.Errorf("additionalLabels release=kps: ServiceMonitor %v, PrometheusRule %v", sm.Labels, pr.Labels)
+	}
+	c := w.c
+	if len(c.Env) != 1 || c.Env[0].Value != "http://proxy.internal:3128" || len(c.EnvFrom) != 1 || c.EnvFrom[0].SecretRef == nil {
+		t.Errorf("extraEnv, envFrom not applied: %+v %+v", c.Env, c.EnvFrom)
+	}
+	if sa := only[*corev1.ServiceAccount](t, objs, "ServiceAccount"); sa.Annotations["example.com/note"] != "every-toggle" {
+		t.Errorf("serviceAccount.annotations not applied: %v", sa.Annotations)
+	}
+	if np := only[*networkingv1.NetworkPolicy](t, objs, "NetworkPolicy"); len(np.Spec.Egress) != 2 || len(np.Spec.Egress[0].To) != 1 || np.Spec.Egress[0].To[0].IPBlock == nil {
+		t.Errorf("networkPolicy.apiPeers not applied: %+v", np.Spec.Egress)
+	}
+	if p := only[*corev1.Pod](t, objs, "Pod"); p.Spec.Containers[0].Image != "registry.example.com/busybox:1.37.0" {
+		t.Errorf("tests.image not applied: %s", p.Spec.Containers[0].Image)
 	}
 	if !subset(sm.Spec.Selector.MatchLabels, w.svc.Labels) || !slices.Equal(sm.Spec.NamespaceSelector.MatchNames, []string{w.svc.Namespace}) {
 		t.Errorf("the ServiceMonitor's selector %v in %v does not select the Service %v", sm.Spec.Selector.MatchLabels, sm.Spec.NamespaceSelector.MatchNames, w.svc.Labels)
@@ -451,6 +616,7 @@ func TestChartEveryToggleOn(t *testing.T) {
 func TestChartKeyAndImageValues(t *testing.T) {
 	objs := mustRender(t, "--set", "apiKey.existingSecret=tl-key,apiKey.secretKey=token,image.tag=1.2.3,service.port=9999")
 	w := checkWorkload(t, objs)
+	checkChart(t, objs, w)
 	secret := w.dep.Spec.Template.Spec.Volumes[0].Secret
 	if secret.SecretName != "tl-key" || secret.Items[0].Key != "token" {
 		t.Errorf("key from Secret %s key %s, want tl-key key token", secret.SecretName, secret.Items[0].Key)

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -105,39 +106,116 @@ func TestValuesDocumentTheReleaseLabel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{"serviceMonitor", "prometheusRule", "dashboard", "additionalLabels", "release", "kube-prometheus-stack"} {
+		for _, want := range []string{"serviceMonitor", "prometheusRule", "probe", "dashboard", "additionalLabels", "releaseLabel", "release", "kube-prometheus-stack"} {
 			if !bytes.Contains(raw, []byte(want)) {
 				t.Errorf("%s does not mention %s", name, want)
 			}
 		}
 	}
-	// Every top-level value is in the README's table.
-	raw, err := os.ReadFile(filepath.Join(chartDir, "values.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+}
+
+// TestReadmeTableHasEveryValue: helm-docs leaves out a value without a
+// "# --" comment; every value is in the README's table, itself or under a
+// documented parent. deploy/helm-check.sh checks the table is up to date.
+func TestReadmeTableHasEveryValue(t *testing.T) {
 	var values map[string]any
-	if err := yaml.Unmarshal(raw, &values); err != nil {
+	if err := yaml.Unmarshal(readFile(t, chartDir, "values.yaml"), &values); err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile(filepath.Join(chartDir, "README.md"))
-	if err != nil {
+	// helm-docs' rows: "| key | type | default | description |".
+	documented := map[string]bool{}
+	row := regexp.MustCompile(`^\| ([A-Za-z0-9_.]+) \| [a-z]+ \| `)
+	for _, line := range strings.Split(string(readFile(t, chartDir, "README.md")), "\n") {
+		if m := row.FindStringSubmatch(line); m != nil {
+			documented[m[1]] = true
+		}
+	}
+	if len(documented) == 0 {
+		t.Fatal("README.md has no helm-docs values table: run helm-docs (see deploy/helm-check.sh)")
+	}
+	var walk func(prefix string, v map[string]any)
+	walk = func(prefix string, v map[string]any) {
+		for k, val := range v {
+			key := prefix + k
+			if documented[key] {
+				continue
+			}
+			if m, ok := val.(map[string]any); ok && len(m) > 0 {
+				walk(key+".", m)
+				continue
+			}
+			t.Errorf("value %s is not in the README's table: give it a \"# --\" comment in values.yaml", key)
+		}
+	}
+	walk("", values)
+}
+
+// TestChartArtifactHubImages keeps the images Artifact Hub lists equal to
+// those the chart runs.
+func TestChartArtifactHubImages(t *testing.T) {
+	var chart struct {
+		AppVersion  string            `json:"appVersion"`
+		Annotations map[string]string `json:"annotations"`
+	}
+	if err := yaml.Unmarshal(readFile(t, chartDir, "Chart.yaml"), &chart); err != nil {
 		t.Fatal(err)
 	}
-	// The first cell of a row names one value or several: "| `a`, `b` |".
-	var documented []string
-	for _, line := range strings.Split(string(readme), "\n") {
-		if !strings.HasPrefix(line, "| `") {
-			continue
-		}
-		cell, _, _ := strings.Cut(strings.TrimPrefix(line, "| "), " |")
-		for _, m := range regexp.MustCompile("`([^`]+)`").FindAllStringSubmatch(cell, -1) {
-			documented = append(documented, m[1])
+	var values struct {
+		Image struct {
+			Repository string `json:"repository"`
+		} `json:"image"`
+		Tests struct {
+			Image struct {
+				Repository string `json:"repository"`
+				Tag        string `json:"tag"`
+			} `json:"image"`
+		} `json:"tests"`
+	}
+	if err := yaml.Unmarshal(readFile(t, chartDir, "values.yaml"), &values); err != nil {
+		t.Fatal(err)
+	}
+	var images []struct {
+		Name  string `json:"name"`
+		Image string `json:"image"`
+	}
+	if err := yaml.UnmarshalStrict([]byte(chart.Annotations["artifacthub.io/images"]), &images); err != nil {
+		t.Fatalf("artifacthub.io/images: %v", err)
+	}
+	var got []string
+	for _, im := range images {
+		got = append(got, im.Image)
+	}
+	want := []string{values.Image.Repository + ":" + chart.AppVersion, values.Tests.Image.Repository + ":" + values.Tests.Image.Tag}
+	if !slices.Equal(got, want) {
+		t.Errorf("artifacthub.io/images %q, want %q", got, want)
+	}
+	for _, key := range []string{"artifacthub.io/license", "artifacthub.io/links", "artifacthub.io/changes"} {
+		if chart.Annotations[key] == "" {
+			t.Errorf("Chart.yaml has no %s annotation", key)
 		}
 	}
-	for key := range values {
-		if !slices.ContainsFunc(documented, func(d string) bool { return d == key || strings.HasPrefix(d, key+".") }) {
-			t.Errorf("value %s is not in the README's table of values", key)
-		}
+	var changes []struct {
+		Kind        string `json:"kind"`
+		Description string `json:"description"`
+	}
+	if err := yaml.UnmarshalStrict([]byte(chart.Annotations["artifacthub.io/changes"]), &changes); err != nil || len(changes) == 0 {
+		t.Errorf("artifacthub.io/changes: %v", err)
+	}
+}
+
+// TestReadmeIsHelmDocsOutput: README.md is what helm-docs makes of
+// README.md.gotmpl and values.yaml, run on a copy of the chart.
+func TestReadmeIsHelmDocsOutput(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), chartDir)
+	if err := os.CopyFS(dir, os.DirFS(chartDir)); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(helmDocs(t), append([]string{"--chart-search-root=" + dir}, helmDocsArgs...)...)
+	if out, err := cmd.CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Fatalf("helm-docs: %v\n%s", err, out)
+	}
+	if got := readFile(t, dir, "README.md"); !bytes.Equal(got, readFile(t, chartDir, "README.md")) {
+		t.Errorf("deploy/helm/%s/README.md is not helm-docs' output: edit README.md.gotmpl or values.yaml, then run in deploy/helm: helm-docs --chart-search-root=%s %s",
+			chartDir, chartDir, strings.Join(helmDocsArgs, " "))
 	}
 }

@@ -18,11 +18,15 @@ import (
 )
 
 // The tools, pinned; deploy/helm-check.sh builds the same versions and
-// passes them in $HELM and $KUSTOMIZE. Keep the two in step.
+// passes them in $HELM, $KUSTOMIZE and $HELM_DOCS. Keep the two in step.
 const (
 	helmPkg      = "helm.sh/helm/v3/cmd/helm@v3.22.0"
 	kustomizePkg = "sigs.k8s.io/kustomize/kustomize/v5@v5.8.2"
+	helmDocsPkg  = "github.com/norwoodj/helm-docs/cmd/helm-docs@v1.14.2"
 )
+
+// helmDocsArgs make the chart's README.md; deploy/helm-check.sh passes the same.
+var helmDocsArgs = []string{"--sort-values-order=file", "--log-level=warning"}
 
 var tmpDir string
 
@@ -73,6 +77,7 @@ func tool(t *testing.T, env, pkg string) string {
 
 func helm(t *testing.T) string      { return tool(t, "HELM", helmPkg) }
 func kustomize(t *testing.T) string { return tool(t, "KUSTOMIZE", kustomizePkg) }
+func helmDocs(t *testing.T) string  { return tool(t, "HELM_DOCS", helmDocsPkg) }
 
 // exporter returns the exporter's binary: $EXPORTER, or one built from the
 // repository's root once.
@@ -163,12 +168,14 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// runExporter starts the exporter with args and returns its base URL once
-// it answers GET readyPath with 200. It is stopped when the test ends.
-func runExporter(t *testing.T, args []string, port int, readyPath string) string {
+// runExporter starts the exporter with args, and env added to this
+// process's environment, and returns its base URL once it answers GET
+// readyPath with 200. It is stopped when the test ends.
+func runExporter(t *testing.T, args, env []string, port int, readyPath string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, exporter(t), args...)
+	cmd.Env = append(os.Environ(), env...)
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
