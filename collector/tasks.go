@@ -149,7 +149,6 @@ func (tt *taskTable) status(name string) int {
 	return -2
 }
 
-func matches(r *taskRec, status int) bool { return status == -1 || int(r.status) == status }
 
 // count is the number of tasks created in [a, b) in a status ("": any).
 func (tt *taskTable) count(a, b int64, status string) int {
