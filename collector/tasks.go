@@ -149,7 +149,6 @@ func (tt *taskTable) status(name string) int {
 	return -2
 }
 
-
 // count is the number of tasks created in [a, b) in a status ("": any).
 func (tt *taskTable) count(a, b int64, status string) int {
 	i, j := tt.span(a, b)
