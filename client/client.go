@@ -243,6 +243,9 @@ func (c *Client) list(ctx context.Context, q Query, l *Listing, requests *atomic
 	seen := newIDSet(info.TotalResults)
 	seen.addPage(l, first.tasks, q)
 	firstLen := len(first.tasks)
+	if l.Total >= 0 && l.Total < firstLen {
+		l.Total = -1 // a count its own first page disproves is no count
+	}
 	c.putDecoder(dec)
 	if firstLen == 0 {
 		// No tasks, whatever page_info says (an account without tasks may
