@@ -223,7 +223,7 @@ func TestFaultMatrix(t *testing.T) {
 				}
 				return false
 			}
-		}, up: 1, codes: map[string]float64{"200": 3 + verify + 2}, tasks: n + 1}, // the status counts see the late task; its range is read
+		}, up: 1, tasks: n + 1}, // the requests depend on which page the late task shifts: the counts find it either way
 		{name: "one API failing, the other healthy", v1Only: true, fault: func(*faultAPI) faultFunc {
 			return func(w http.ResponseWriter, r *http.Request, _ int) bool {
 				return strings.HasSuffix(r.URL.Path, "/embed/tasks") && reply(w, 503, nil, `{"code":"unavailable","message":"down"}`)

@@ -454,8 +454,9 @@ func (s *syncer) findLeft() error {
 // The tasks still processing are read whole while they fit
 // Options.MaxIncrementalPages: that is where statuses move, and two moves
 // that cancel out in the counts (one task in, another out) are seen only
-// by reading them.
-func (s *syncer) verifyStatuses(a, b int64) error {
+// by reading them. A full listing has just read them: readProcessing is
+// false there.
+func (s *syncer) verifyStatuses(a, b int64, readProcessing bool) error {
 	for _, st := range statusChecks {
 		p, err := s.probe(a, b, st, 1)
 		if err != nil {
@@ -470,7 +471,7 @@ func (s *syncer) verifyStatuses(a, b int64) error {
 				return err
 			}
 			s.take(a, b, st, tasks)
-		case st == "processing" && !complete(p) && p.Total <= p.Limit*s.e.opts.MaxIncrementalPages:
+		case readProcessing && st == "processing" && !complete(p) && p.Total <= p.Limit*s.e.opts.MaxIncrementalPages:
 			tasks, err := s.readAll(a, b, st, p)
 			if err != nil {
 				return err
@@ -519,7 +520,7 @@ func (s *syncer) incremental() error {
 	if err := s.narrow(a, b, "", first, true); err != nil {
 		return err
 	}
-	return s.verifyStatuses(a, b)
+	return s.verifyStatuses(a, b, true)
 }
 
 // full lists every task of the window in one pass, then verifies it as the
@@ -565,7 +566,7 @@ func (s *syncer) full() error {
 			return err
 		}
 	}
-	return s.verifyStatuses(a, b)
+	return s.verifyStatuses(a, b, false)
 }
 
 // listing is the table's aggregate, with what the reconciliation cost.
