@@ -454,8 +454,8 @@ func (s *syncer) findLeft() error {
 // The tasks still processing are read whole while they fit
 // Options.MaxIncrementalPages: that is where statuses move, and two moves
 // that cancel out in the counts (one task in, another out) are seen only
-// by reading them. A full listing has just read them: readProcessing is
-// false there.
+// by reading them, in both listing modes: a pass whose pages shifted can
+// miss one that the counts do not show.
 func (s *syncer) verifyStatuses(a, b int64, readProcessing bool) error {
 	for _, st := range statusChecks {
 		p, err := s.probe(a, b, st, 1)
@@ -566,7 +566,7 @@ func (s *syncer) full() error {
 			return err
 		}
 	}
-	return s.verifyStatuses(a, b, false)
+	return s.verifyStatuses(a, b, true)
 }
 
 // listing is the table's aggregate, with what the reconciliation cost.

@@ -113,7 +113,9 @@ func exactCountsWithMinimalRequests(t *testing.T, mode string) {
 			// A listing of more than one page is confirmed by the API's
 			// count of each of the 3 statuses.
 			const verify = 3
-			switch full := int64((n+49)/50) + verify; {
+			// The processing tasks are read whole too: moves in and out of
+			// processing can cancel out in the counts.
+			switch full := int64((n+49)/50) + verify + int64((processing(tasks[api])+49)/50) - 1; {
 			case (mode == "full" || scrape == 1) && got != full:
 				t.Errorf("scrape %d: %s saw %d requests, want %d", scrape, api, got, full)
 			case mode == "incremental" && scrape > 1 && got > 1+verify+int64((processing(tasks[api])+49)/50):
