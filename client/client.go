@@ -243,9 +243,7 @@ func (c *Client) list(ctx context.Context, q Query, l *Listing, requests *atomic
 	seen := newIDSet(info.TotalResults)
 	seen.addPage(l, first.tasks, q)
 	firstLen := len(first.tasks)
-	if l.Total >= 0 && l.Total < firstLen {
-		l.Total = -1 // a count its own first page disproves is no count
-	}
+	l.Total = trustedTotal(l.Total, 1, c.limit(q), firstLen)
 	c.putDecoder(dec)
 	if firstLen == 0 {
 		// No tasks, whatever page_info says (an account without tasks may
@@ -390,10 +388,18 @@ func (c *Client) Page(ctx context.Context, q Query, n int) (PageResult, error) {
 		e.Outside = !q.inWindow(t)
 		r.Tasks = append(r.Tasks, e)
 	}
-	if r.Total >= 0 && r.Total < (n-1)*r.Limit+len(r.Tasks) {
-		r.Total = -1 // a count the page itself disproves is no count
-	}
+	r.Total = trustedTotal(r.Total, n, r.Limit, len(r.Tasks))
 	return r, nil
+}
+
+// trustedTotal is a page's total_results, or -1 when page n itself, of
+// tasks on it at limit a page, disproves it (fewer tasks counted than the
+// pages up to it hold): a count that is no count.
+func trustedTotal(total, n, limit, tasks int) int {
+	if total >= 0 && total < (n-1)*limit+tasks {
+		return -1
+	}
+	return total
 }
 
 // putDecoder returns a decoder to the pool unless a large body grew its
