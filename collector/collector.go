@@ -258,6 +258,9 @@ func (e *Exporter) report(api client.API, r result, folded folding, first bool) 
 		return
 	}
 	l := r.listing
+	for k := range l.Groups { // labels already bounded by finish
+		e.lifecycle.zeroFill(api, k.Model)
+	}
 	for f, n := range l.Malformed {
 		if n > 0 {
 			e.counters.malformed.WithLabelValues(string(api), client.FieldNames[f]).Add(float64(n))

@@ -410,3 +410,32 @@ func gather(t testing.TB, c prometheus.Collector) map[string]*dto.MetricFamily {
 	}
 	return out
 }
+
+// A static account (every task created before the exporter started) has
+// its lifecycle series at 0 from the first listing, for every model it
+// lists, so that rates and alerts on them read 0, not "no data".
+func TestLifecycleSeriesAreZeroFromTheFirstListing(t *testing.T) {
+	e := newExporter(&fakeLister{listings: sampleListings()}, 0)
+	c := e.Collector(context.Background())
+	models := 4 // marengo3.0 and Marengo-retrieval-2.7 on v1, marengo3.5 and unknown on v2
+	for name, want := range map[string]int{
+		"twelvelabs_embed_tasks_created_total":             models,
+		"twelvelabs_embed_tasks_finished_total":            models * 2,
+		"twelvelabs_embed_task_processing_duration_seconds": models * 2,
+	} {
+		if got := testutil.CollectAndCount(c, name); got != want {
+			t.Errorf("%s: %d series, want %d (api × model, × ready/failed)", name, got, want)
+		}
+	}
+	want := `
+# HELP twelvelabs_embed_tasks_created_total Tasks first seen in a listing since the exporter started, created after it started.
+# TYPE twelvelabs_embed_tasks_created_total counter
+twelvelabs_embed_tasks_created_total{api="v1",model_name="Marengo-retrieval-2.7"} 0
+twelvelabs_embed_tasks_created_total{api="v1",model_name="marengo3.0"} 0
+twelvelabs_embed_tasks_created_total{api="v2",model_name="marengo3.5"} 0
+twelvelabs_embed_tasks_created_total{api="v2",model_name="unknown"} 0
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "twelvelabs_embed_tasks_created_total"); err != nil {
+		t.Error(err)
+	}
+}

@@ -76,6 +76,24 @@ func (lc *lifecycle) collect(ch chan<- prometheus.Metric) {
 	lc.resyncs.Collect(ch)
 }
 
+// zeroFill makes api × model's series exist at 0 (created, finished and
+// the processing histogram, by final status), so that a dashboard or an
+// alert sees "none yet" as 0, not as no data: a static account, whose
+// tasks were all created before the exporter started, has these series
+// from its first listing.
+func (lc *lifecycle) zeroFill(api client.API, model string) {
+	// A label value the registry would refuse (the client cleans every
+	// value; a Lister in a test may not) costs these series, never a panic.
+	a := string(api)
+	if _, err := lc.created.GetMetricWithLabelValues(a, model); err != nil {
+		return
+	}
+	for _, s := range []string{"ready", "failed"} {
+		lc.finished.WithLabelValues(a, model, s)
+		lc.duration.WithLabelValues(a, model, s)
+	}
+}
+
 func final(status string) bool { return status == "ready" || status == "failed" }
 
 // seen records what one observation of a task says: a new task, a task
@@ -86,10 +104,8 @@ func (lc *lifecycle) seen(api client.API, t client.Task, prevStatus string, exis
 	afterStart := !t.Created.IsZero() && !t.Created.Before(lc.started)
 	model := label(t.Model)
 	if !existed && afterStart {
+		lc.zeroFill(api, model)
 		lc.created.WithLabelValues(a, model).Inc()
-		for _, s := range []string{"ready", "failed"} { // zero-filled
-			lc.finished.WithLabelValues(a, model, s)
-		}
 	}
 	finishedNow := final(t.Status) && ((existed && !final(prevStatus)) || (!existed && afterStart))
 	if !finishedNow {
