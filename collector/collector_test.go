@@ -419,8 +419,8 @@ func TestLifecycleSeriesAreZeroFromTheFirstListing(t *testing.T) {
 	c := e.Collector(context.Background())
 	models := 4 // marengo3.0 and Marengo-retrieval-2.7 on v1, marengo3.5 and unknown on v2
 	for name, want := range map[string]int{
-		"twelvelabs_embed_tasks_created_total":             models,
-		"twelvelabs_embed_tasks_finished_total":            models * 2,
+		"twelvelabs_embed_tasks_created_total":              models,
+		"twelvelabs_embed_tasks_finished_total":             models * 2,
 		"twelvelabs_embed_task_processing_duration_seconds": models * 2,
 	} {
 		if got := testutil.CollectAndCount(c, name); got != want {
