@@ -90,16 +90,41 @@ func (fc *fileConfig) problems(flags *config, lookupEnv func(string) (string, bo
 	// --config.check prints them: the password goes.
 	add := func(format string, a ...any) { out = append(out, client.RedactURLs(fmt.Sprintf(format, a...))) }
 	orgs := map[string]bool{}
+	orgCfg := map[string]orgConfig{} // the organisations whose budgets are sane
 	for i, o := range fc.Organizations {
 		switch {
 		case !accountName.MatchString(o.Name):
 			add("organizations[%d]: name %q: want letters, digits, '_', '.' or '-'", i, o.Name)
 		case orgs[o.Name]:
 			add("organizations[%d]: %q is declared twice", i, o.Name)
-		case o.RequestsPerMinute < 0 || o.RequestsPerDay < 0:
-			add("organization %q: requests_per_minute and requests_per_day want zero (no limit) or more", o.Name)
+		case !(o.RequestsPerMinute >= 0 && o.RequestsPerMinute <= maxRequestsPerMinute) || !(o.RequestsPerDay >= 0 && o.RequestsPerDay <= maxRequestsPerDay):
+			add("organization %q: requests_per_minute=%g, requests_per_day=%g: want zero (no limit) or up to %g a minute and %g a day",
+				o.Name, o.RequestsPerMinute, o.RequestsPerDay, float64(maxRequestsPerMinute), float64(maxRequestsPerDay))
+		default:
+			orgCfg[o.Name] = o
 		}
 		orgs[o.Name] = true
+	}
+	// Each organisation's budget must pay, within the listing timeout, for
+	// the least its accounts' start-up listings cost: one request per
+	// account and API. A budget that cannot would never list them.
+	type demand struct {
+		requests int
+		timeout  time.Duration
+	}
+	need := map[string]*demand{}
+	checkBudgets := func() {
+		for _, o := range fc.Organizations {
+			d, ok := need[o.Name]
+			if !ok {
+				continue
+			}
+			if c := newBudget(o.Name, o.RequestsPerMinute, o.RequestsPerDay).capacity(d.timeout); c < float64(d.requests) {
+				add("organization %q: requests_per_minute=%g and requests_per_day=%g pay for %d requests within --twelvelabs.timeout=%s, "+
+					"fewer than the %d its accounts' start-up listings need at the least (one per account and API): raise them or the timeout",
+					o.Name, o.RequestsPerMinute, o.RequestsPerDay, int(c), d.timeout, d.requests)
+			}
+		}
 	}
 	if len(fc.Accounts) == 0 {
 		add("accounts: none; want at least one")
@@ -123,12 +148,24 @@ func (fc *fileConfig) problems(flags *config, lookupEnv func(string) (string, bo
 			add("account %q: %v", a.Name, err)
 		}
 		cfg := a.settings(flags)
+		if _, ok := orgCfg[a.Organization]; ok {
+			if apis, err := cfg.embedAPIs(); err == nil {
+				d := need[a.Organization]
+				if d == nil {
+					d = &demand{}
+					need[a.Organization] = d
+				}
+				d.requests += len(apis)
+				d.timeout = max(d.timeout, cfg.timeout)
+			}
+		}
 		if err := cfg.validate(); err != nil {
 			add("account %q: %v", a.Name, err)
 		} else if _, err := newClient(cfg, client.StaticKey("check"), collector.NewTraffic(), nil); err != nil {
 			add("account %q: %v", a.Name, err)
 		}
 	}
+	checkBudgets()
 	return out
 }
 

@@ -168,8 +168,10 @@ func TestReloadKeepsUnchangedAccounts(t *testing.T) {
 }
 
 // An organisation's budget bounds what every account of it spends; when it
-// cannot pay for a listing, scrapes serve the newest complete one.
+// cannot pay for a listing within the listing's timeout (1 s here, and a
+// token every 7.5 s), scrapes serve the newest complete one.
 func TestBudgetBoundsTheOrganisation(t *testing.T) {
+	start := time.Now()
 	o := newOrgs(t, map[string]int{"a": 120, "b": 120}) // 3 requests a listing each
 	cfg := filepath.Join(t.TempDir(), "accounts.yml")
 	writeConfig(t, cfg, `
@@ -179,7 +181,7 @@ accounts:
   - {name: a, organization: acme, key_env: KEY_A, embed_apis: [v1]}
   - {name: b, organization: acme, key_env: KEY_B, embed_apis: [v1]}
 `)
-	svc, err := wire([]string{"--config.file=" + cfg, "--twelvelabs.url=" + o.url}, o.lookupEnv, &bytes.Buffer{})
+	svc, err := wire([]string{"--config.file=" + cfg, "--twelvelabs.url=" + o.url, "--twelvelabs.timeout=1s"}, o.lookupEnv, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,8 +199,8 @@ accounts:
 		}
 	}
 	spent := o.sims["a"].Requests(simulator.V1) + o.sims["b"].Requests(simulator.V1)
-	if spent > 8 {
-		t.Errorf("the organisation spent %d requests, over its budget of 8 a minute", spent)
+	if allowed := 8 + int64(time.Since(start).Seconds()*8/60); spent > allowed {
+		t.Errorf("the organisation spent %d requests, over its budget of 8 a minute (%d in %s)", spent, allowed, time.Since(start))
 	}
 	_, body, _ := serve(svc.handler, nil)
 	if n, _ := testproc.Value(testproc.ParseMetrics(t, body), "twelvelabs_exporter_budget_exhausted_total", map[string]string{"organization": "acme"}); n == 0 {
@@ -253,14 +255,16 @@ accounts:
 // listing: after the start-up listing (20 pages and the 3 status counts
 // that confirm it), each scrape costs page 1 and the status counts, so new
 // tasks show at once; listed in full, the same budget cannot pay for a
-// second listing.
+// second listing within a listing timeout of 3 s.
 func TestModestBudgetKeepsALargeAccountFresh(t *testing.T) {
 	for mode, wantFresh := range map[string]bool{"incremental": true, "full": false} {
+		start := time.Now()
 		o := newOrgs(t, map[string]int{"big": 1000}) // 20 pages
 		cfg := filepath.Join(t.TempDir(), "accounts.yml")
 		writeConfig(t, cfg, "organizations:\n  - {name: acme, requests_per_minute: 40}\n"+
 			"accounts:\n  - {name: big, organization: acme, key_env: KEY_BIG, embed_apis: [v1]}\n")
-		svc, err := wire([]string{"--config.file=" + cfg, "--twelvelabs.url=" + o.url, "--twelvelabs.listing=" + mode}, o.lookupEnv, &bytes.Buffer{})
+		svc, err := wire([]string{"--config.file=" + cfg, "--twelvelabs.url=" + o.url, "--twelvelabs.listing=" + mode, "--twelvelabs.timeout=3s"},
+			o.lookupEnv, &bytes.Buffer{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -276,8 +280,8 @@ func TestModestBudgetKeepsALargeAccountFresh(t *testing.T) {
 				t.Errorf("%s listing, scrape %d: %v tasks exported; fresh %v, want %v", mode, i+1, got, fresh, wantFresh)
 			}
 		}
-		if spent := o.sims["big"].Requests(simulator.V1); spent > 40 {
-			t.Errorf("%s listing spent %d requests, over the budget of 40", mode, spent)
+		if spent, allowed := o.sims["big"].Requests(simulator.V1), 40+int64(time.Since(start).Seconds()*40/60); spent > allowed {
+			t.Errorf("%s listing spent %d requests, over the budget of 40 a minute (%d in %s)", mode, spent, allowed, time.Since(start))
 		}
 	}
 }
@@ -409,5 +413,78 @@ func TestConfigErrorsRedactURLPasswords(t *testing.T) {
 	code, out = runWithin(t, "--config.file="+cfg, "--config.check")
 	if code != 1 || strings.Contains(out, ":pw@") || !strings.Contains(out, "s://u:xxxxx@h") {
 		t.Errorf("yaml error: exit %d, %q; want the password redacted", code, out)
+	}
+}
+
+// A budget must be a finite, sane number, and able to pay within the
+// listing timeout for the least its accounts' start-up listings cost; a
+// budget that could never list them is one line in --config.check.
+func TestConfigCheckBudgets(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key")
+	writeConfig(t, keyFile, "tlk_0123456789\n")
+	accounts := "accounts:\n  - {name: a, organization: acme, key_file: " + keyFile + "}\n" +
+		"  - {name: b, organization: acme, key_file: " + keyFile + ", embed_apis: [v2]}\n"
+	for org, want := range map[string]string{
+		"{name: acme, requests_per_minute: 1e19}": "requests_per_minute=1e+19, requests_per_day=0: want zero (no limit) or up to 1e+06 a minute and 1e+09 a day",
+		"{name: acme, requests_per_minute: .inf}": "requests_per_minute=+Inf",
+		"{name: acme, requests_per_day: .nan}":    "requests_per_day=NaN",
+		// v1 and v2 for a, v2 for b: 3 requests at the least; a day's
+		// budget of 2 pays for 2 within 5 minutes.
+		"{name: acme, requests_per_day: 2}":                             `organization "acme": requests_per_minute=0 and requests_per_day=2 pay for 2 requests within --twelvelabs.timeout=5m0s, fewer than the 3`,
+		"{name: acme, requests_per_day: 3}":                             "",
+		"{name: acme, requests_per_minute: 1e6, requests_per_day: 1e9}": "",
+	} {
+		path := filepath.Join(dir, "accounts.yml")
+		writeConfig(t, path, "organizations:\n  - "+org+"\n"+accounts)
+		var out bytes.Buffer
+		code := run([]string{"--config.file=" + path, "--config.check"}, &out)
+		if want == "" {
+			if code != 0 {
+				t.Errorf("%s: exit %d, %q; want OK", org, code, out.String())
+			}
+			continue
+		}
+		if lines := strings.Split(strings.TrimSpace(out.String()), "\n"); code != 1 || len(lines) != 1 || !strings.Contains(out.String(), want) {
+			t.Errorf("%s: exit %d, %q; want one line saying %q", org, code, out.String(), want)
+		}
+	}
+}
+
+// A budget paces, it does not starve: an account whose start-up listing
+// costs more than the bucket holds (6,000 tasks: 120 pages and the status
+// counts, against 120 requests a minute) is listed at the budget's rate
+// and exported whole, where a budget that refused would never list it.
+func TestBudgetPacesAListingLargerThanItsBucket(t *testing.T) {
+	start := time.Now()
+	o := newOrgs(t, map[string]int{"big": 6000})
+	cfg := filepath.Join(t.TempDir(), "accounts.yml")
+	writeConfig(t, cfg, "organizations:\n  - {name: acme, requests_per_minute: 120}\n"+
+		"accounts:\n  - {name: big, organization: acme, key_env: KEY_BIG, embed_apis: [v1]}\n")
+	svc, err := wire([]string{"--config.file=" + cfg, "--twelvelabs.url=" + o.url}, o.lookupEnv, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/probe?target=big", nil)
+	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", "60")
+	svc.handler.ServeHTTP(rec, req)
+	mfs := testproc.ParseMetrics(t, rec.Body.String())
+	if up, _ := testproc.Value(mfs, "twelvelabs_up", map[string]string{"api": "v1"}); up != 1 {
+		t.Fatalf("twelvelabs_up %v, want 1: the listing should wait for the budget's tokens", up)
+	}
+	if n := testproc.Sum(mfs, "twelvelabs_embed_tasks", "api", "v1"); n != 6000 {
+		t.Errorf("%v tasks exported, want 6000", n)
+	}
+	spent := o.sims["big"].Requests(simulator.V1)
+	if spent <= 120 {
+		t.Fatalf("the listing spent %d requests, within the bucket: this test needs more", spent)
+	}
+	if allowed := 120 + int64(time.Since(start).Seconds()*2) + 1; spent > allowed {
+		t.Errorf("spent %d requests, over the budget's %d in %s", spent, allowed, time.Since(start))
+	}
+	_, body, _ := serve(svc.handler, nil)
+	if w, _ := testproc.Value(testproc.ParseMetrics(t, body), "twelvelabs_exporter_budget_wait_seconds_total", map[string]string{"organization": "acme"}); w <= 0 {
+		t.Errorf("budget_wait_seconds_total %v, want the time the listing waited", w)
 	}
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -14,13 +16,15 @@ var (
 	budgetRemainingDesc = prometheus.NewDesc("twelvelabs_exporter_budget_remaining_requests",
 		"Requests the organisation's budget (requests_per_minute, requests_per_day in --config.file) can pay for now.", []string{"organization"}, nil)
 	budgetExhaustedDesc = prometheus.NewDesc("twelvelabs_exporter_budget_exhausted_total",
-		"Requests and listings the organisation's budget could not pay for; scrapes then serve the newest complete listing.", []string{"organization"}, nil)
+		"Requests and listings the organisation's budget could not pay for within the listing's timeout; scrapes then serve the newest complete listing.", []string{"organization"}, nil)
+	budgetWaitDesc = prometheus.NewDesc("twelvelabs_exporter_budget_wait_seconds_total",
+		"Time the organisation's requests waited for the budget's tokens: listings paced by requests_per_minute or requests_per_day.", []string{"organization"}, nil)
 )
 
 // Describe and Collect export the configuration's state and the budgets on
 // /metrics; nothing without --config.file.
 func (t *targets) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{reloadOKDesc, reloadAtDesc, accountsDesc, budgetRemainingDesc, budgetExhaustedDesc} {
+	for _, d := range []*prometheus.Desc{reloadOKDesc, reloadAtDesc, accountsDesc, budgetRemainingDesc, budgetExhaustedDesc, budgetWaitDesc} {
 		ch <- d
 	}
 }
@@ -43,5 +47,6 @@ func (t *targets) Collect(ch chan<- prometheus.Metric) {
 	for org, b := range as.budgets {
 		ch <- prometheus.MustNewConstMetric(budgetRemainingDesc, prometheus.GaugeValue, b.remaining(), org)
 		ch <- prometheus.MustNewConstMetric(budgetExhaustedDesc, prometheus.CounterValue, float64(b.exhausted.Load()), org)
+		ch <- prometheus.MustNewConstMetric(budgetWaitDesc, prometheus.CounterValue, time.Duration(b.waited.Load()).Seconds(), org)
 	}
 }

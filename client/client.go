@@ -107,8 +107,9 @@ const maxPooledBody = 1 << 20
 
 // Budget is a share of the organisation's rate limit.
 type Budget interface {
-	// Take spends one request, or reports that none is left.
-	Take() bool
+	// Take spends one request, waiting for it when the budget paces and
+	// the wait fits ctx's deadline, or reports that none is left in time.
+	Take(ctx context.Context) bool
 }
 
 // ErrBudgetExhausted: the request budget could not pay for a request.
@@ -461,7 +462,7 @@ func (c *Client) try(ctx context.Context, api API, n, limit int, target string, 
 	if err != nil {
 		return nil, -1, err
 	}
-	if c.cfg.Budget != nil && !c.cfg.Budget.Take() {
+	if c.cfg.Budget != nil && !c.cfg.Budget.Take(ctx) {
 		return nil, -1, fmt.Errorf("GET %s page %d: %w", api.Path(), n, ErrBudgetExhausted)
 	}
 	actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)

@@ -51,9 +51,13 @@ type Options struct {
 	// incremental listing reads before it lists in full instead.
 	MaxIncrementalPages int
 	// Budget, when set, is asked before a listing starts whether it can pay
-	// for as many requests as the last one took; when it cannot, or runs
-	// out during the listing, scrapes serve the newest complete listing.
-	Budget interface{ Afford(requests int) bool }
+	// for as many requests as the next one is expected to take within
+	// ListingTimeout (the listing waits for the tokens it lacks); when it
+	// cannot, or runs out during the listing, scrapes serve the newest
+	// complete listing.
+	Budget interface {
+		Afford(requests int, within time.Duration) bool
+	}
 	// Hint, when set, says what an operator can do about a failed listing
 	// of a given reason (client.Reason); the text is logged with the error.
 	Hint   func(reason client.Reason) string
@@ -158,7 +162,7 @@ func (e *Exporter) listing(ctx context.Context, api client.API) result {
 		}
 	}
 	if e.opts.Budget != nil {
-		if last := e.state.get(api).good; last.listing != nil && !e.opts.Budget.Afford(last.nextCost) {
+		if last := e.state.get(api).good; last.listing != nil && !e.opts.Budget.Afford(last.nextCost, e.opts.ListingTimeout) {
 			e.opts.Logger.Debug("the request budget cannot pay for a listing; serving the newest complete one", "api", string(api),
 				"age", e.opts.Now().Sub(last.done))
 			return last
