@@ -242,6 +242,9 @@ func (c *Client) list(ctx context.Context, q Query, l *Listing, requests *atomic
 	l.Pages = 1
 	l.Total = info.TotalResults
 	seen := newIDSet(info.TotalResults)
+	if q.Sized != nil && info.TotalResults > 0 {
+		q.Sized(min(info.TotalResults, maxIDHint))
+	}
 	seen.addPage(l, first.tasks, q)
 	firstLen := len(first.tasks)
 	l.Total = trustedTotal(l.Total, 1, c.limit(q), firstLen)

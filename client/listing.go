@@ -42,6 +42,10 @@ type Query struct {
 	// Each, when set, is told of every task a listing counts, for callers
 	// that keep task state; a listing done again tells of its tasks again.
 	Each func(Task)
+	// Sized, when set, is told before Each how many tasks page 1 says the
+	// listing holds (total_results, at most a bound a hostile total cannot
+	// pass), so that a caller keeping them allocates once, not by doubling.
+	Sized func(total int)
 }
 
 // Task is one listed task, as kept by callers that follow tasks across

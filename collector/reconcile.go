@@ -532,6 +532,7 @@ func (s *syncer) full() error {
 	q := s.win
 	var batch []taskRec
 	q.Each = func(t client.Task) { batch = append(batch, s.observe(t, a, b)) }
+	q.Sized = func(n int) { batch = slices.Grow(batch, max(n-len(batch), 0)) }
 	l, err := s.pager.List(s.ctx, q)
 	if l != nil {
 		s.pages += l.Pages

@@ -227,8 +227,9 @@ func (tt *taskTable) replace(a, b int64, status string, batch []taskRec) (left [
 	}
 	kept = append(kept, batch...)
 	slices.SortFunc(kept, compareRecs)
-	tail := slices.Clone(tt.recs[j:])
-	tt.recs = append(append(tt.recs[:i], kept...), tail...)
+	// In place: a copy of the table's tail would be garbage of the whole
+	// table's size on every scrape that settles a range at the old end.
+	tt.recs = slices.Replace(tt.recs, i, j, kept...)
 	return left
 }
 
