@@ -82,3 +82,19 @@ helm-check:
 # The systemd units: systemd-analyze verify and security, a socket-activated run.
 systemd-check:
 	bash examples/systemd/check.sh
+
+# The mixin (twelvelabs-mixin/, a Go module of its own): render it into
+# alerts/twelvelabs.rules.yml, dashboards/twelvelabs.json, the Helm chart's
+# copies and the kustomize base's objects (make mixin); check that the
+# checked-in files are what it renders, the dashboard decoded strictly by
+# Grafana's schema types, and user overrides (make mixin-check, part of
+# make test).
+.PHONY: mixin mixin-check
+mixin:
+	cd twelvelabs-mixin && $(GO) run ./cmd/generate -root ..
+	$(GO) test -count=1 -run '^TestGeneratedManifestsMatchTheirSources$$' ./deploy/kubernetes -update
+
+mixin-check:
+	cd twelvelabs-mixin && $(GO) vet ./... && $(GO) test -count=1 ./...
+
+test: mixin-check

@@ -1,0 +1,5 @@
+{
+  grafanaDashboards+:: {
+    'twelvelabs.json': (import 'twelvelabs.libsonnet')($._config),
+  },
+}
