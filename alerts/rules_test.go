@@ -1,5 +1,6 @@
-// Package alerts holds the Prometheus rules and their runbook; its tests
-// check the rules' conventions and run promtool on them.
+// Package alerts holds the Prometheus rules, rendered from twelvelabs-mixin/
+// (make mixin), and their runbook; its tests check the rules' conventions
+// and run promtool on them.
 package alerts
 
 import (
@@ -267,5 +268,29 @@ func TestOnlyTheKeyAlertSaysRotate(t *testing.T) {
 				t.Errorf("%s: annotation %s says to rotate the key: %q", r.Alert, k, v)
 			}
 		}
+	}
+}
+
+// TestNoRuleNamesAJob: the rules tell the exporter's series apart by their
+// names, not by a job name a user may not have chosen (twelvelabs-mixin's
+// _config.selector adds one where wanted).
+func TestNoRuleNamesAJob(t *testing.T) {
+	p := parser.NewParser(parser.Options{})
+	for _, r := range loadRules(t) {
+		e, err := p.ParseExpr(r.Expr)
+		if err != nil {
+			t.Errorf("%s%s: %v", r.Alert, r.Record, err)
+			continue
+		}
+		parser.Inspect(e, func(node parser.Node, _ []parser.Node) error {
+			if vs, ok := node.(*parser.VectorSelector); ok {
+				for _, m := range vs.LabelMatchers {
+					if m.Name == "job" {
+						t.Errorf("%s%s: %s selects by job", r.Alert, r.Record, vs)
+					}
+				}
+			}
+			return nil
+		})
 	}
 }

@@ -1,4 +1,7 @@
-// Package dashboards holds the Grafana dashboards; its test checks them.
+// Package dashboards holds the Grafana dashboards, rendered from
+// twelvelabs-mixin/ (make mixin); its test checks them. The mixin's own
+// test checks that they are its output and decodes them strictly into
+// Grafana's schema types.
 package dashboards
 
 import (
@@ -6,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -33,6 +37,7 @@ type datasource struct {
 type panel struct {
 	Type        string      `json:"type"`
 	Title       string      `json:"title"`
+	Collapsed   bool        `json:"collapsed"`
 	Description string      `json:"description"`
 	Datasource  *datasource `json:"datasource"`
 	FieldConfig struct {
@@ -108,7 +113,7 @@ func TestDashboardsFollowTheRules(t *testing.T) {
 				}
 				checkPanel(t, p)
 			}
-			for _, want := range []string{"Health", "Queue", "Volume"} {
+			for _, want := range []string{"Health", "Queue", "Data quality", "Volume"} {
 				if !slices.Contains(rows, want) {
 					t.Errorf("no %q row (rows: %v)", want, rows)
 				}
@@ -225,5 +230,98 @@ func TestCheckQueryCatchesMistakes(t *testing.T) {
 	good := `sum by (code) (rate(twelvelabs_exporter_api_requests_total{job=~"$job", instance=~"$instance"}[$__rate_interval]))`
 	if p := checkQuery(good); len(p) != 0 {
 		t.Errorf("a good query failed the checks: %v", p)
+	}
+}
+
+// metricName matches the metric names a query can select.
+var metricName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
+
+// knownMetrics returns the exporter's metrics, from the README's tables
+// (which the exporter's tests keep equal to what it exports), and the
+// recording rules of alerts/twelvelabs.rules.yml.
+func knownMetrics(t *testing.T) map[string]bool {
+	t.Helper()
+	known := map[string]bool{}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(readme), "\n") {
+		if strings.HasPrefix(line, "| `twelvelabs_") {
+			known[strings.Trim(strings.TrimSpace(strings.Split(line, "|")[1]), "`")] = true
+		}
+	}
+	rules, err := os.ReadFile("../alerts/twelvelabs.rules.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`(?m)^\s+- record: (\S+)$`).FindAllStringSubmatch(string(rules), -1) {
+		known[m[1]] = true
+	}
+	if len(known) < 20 {
+		t.Fatalf("found %d metrics in README.md and the rules, want the exporter's tables and the recording rules", len(known))
+	}
+	return known
+}
+
+// selectedMetrics returns the metric names a query selects.
+func selectedMetrics(t *testing.T, expr string) []string {
+	t.Helper()
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(substitutions.Replace(expr))
+	if err != nil {
+		t.Fatalf("%q: %v", expr, err)
+	}
+	var out []string
+	parser.Inspect(e, func(node parser.Node, _ []parser.Node) error {
+		if vs, ok := node.(*parser.VectorSelector); ok {
+			out = append(out, vs.Name)
+		}
+		return nil
+	})
+	return out
+}
+
+// sometimesAbsent are the metrics an exporter does not always export: the
+// rate-limit headers until the API sends them, the configuration and the
+// budgets without --config.file.
+var sometimesAbsent = regexp.MustCompile(`^twelvelabs_exporter_(rate_limit_|config_|accounts$|budget_)`)
+
+// TestPanelsSelectTheExportersMetrics: every query selects a metric the
+// exporter exports or a recording rule of the rules file, so that a
+// renamed metric does not leave a panel empty. The end-to-end test runs the
+// queries of the panels outside collapsed rows on a real Prometheus and
+// wants data from each; the panels of metrics that are not always there
+// live in collapsed rows, and only those.
+func TestPanelsSelectTheExportersMetrics(t *testing.T) {
+	known := knownMetrics(t)
+	for file, d := range loadAll(t) {
+		t.Run(file, func(t *testing.T) {
+			check := func(p panel, collapsed bool) {
+				optional := false
+				for _, tg := range p.Targets {
+					for _, name := range selectedMetrics(t, tg.Expr) {
+						if !metricName.MatchString(name) || !known[name] {
+							t.Errorf("panel %q selects %q, neither a metric of the README's tables nor a recording rule", p.Title, name)
+						}
+						optional = optional || sometimesAbsent.MatchString(name)
+					}
+				}
+				if optional != collapsed {
+					t.Errorf("panel %q: in a collapsed row %v, selects metrics that are not always exported %v; want both or neither", p.Title, collapsed, optional)
+				}
+			}
+			for _, p := range d.Panels {
+				if p.Type != "row" {
+					check(p, false)
+					continue
+				}
+				if !p.Collapsed && len(p.Panels) > 0 {
+					t.Errorf("row %q is open but holds panels", p.Title)
+				}
+				for _, inner := range p.Panels {
+					check(inner, true)
+				}
+			}
+		})
 	}
 }
