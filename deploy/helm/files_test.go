@@ -27,7 +27,8 @@ const (
 
 // copies maps each file of the chart's files/ to its one source in the
 // repository. Helm cannot read files outside the chart, so the chart keeps
-// copies, and this test keeps them equal.
+// copies, and this test keeps them equal. The sources are rendered from
+// twelvelabs-mixin/, and `make mixin` writes these copies too.
 var copies = map[string]string{
 	"files/twelvelabs.rules.yml": "alerts/twelvelabs.rules.yml",
 	"files/twelvelabs.json":      "dashboards/twelvelabs.json",
@@ -52,7 +53,7 @@ func TestChartFilesMatchTheirSources(t *testing.T) {
 			continue
 		}
 		if !bytes.Equal(got, want) {
-			t.Errorf("deploy/helm/%s/%s differs from %s: run `go test ./... -update` in deploy/helm", chartDir, cp, src)
+			t.Errorf("deploy/helm/%s/%s differs from %s: run make mixin (or `go test ./... -update` in deploy/helm)", chartDir, cp, src)
 		}
 	}
 	entries, err := os.ReadDir(filepath.Join(chartDir, "files"))
