@@ -279,6 +279,12 @@ func TestFaultMatrix(t *testing.T) {
 		{name: "sim: redirect to another host", fault: simKind(simulator.FaultRedirectOffHost), up: 0, reason: "transport",
 			codes: map[string]float64{"302": 1}, logHas: "redirect refused"},
 		{name: "sim: redirect on the same host", fault: simKind(simulator.FaultRedirectSameHost), up: 1},
+		{name: "sim: ignores the status filter", fault: func(f *faultAPI) faultFunc {
+			if err := f.sim.SetBehaviour(simulator.Behaviour{IgnoresStatusFilter: true}); err != nil {
+				panic(err)
+			}
+			return func(http.ResponseWriter, *http.Request, int) bool { return false }
+		}, up: 0, reason: "malformed", logHas: "it ignores the status filter"},
 		{name: "sim: a 401 echoing the key", fault: simKind(simulator.FaultEchoKey), up: 0, reason: "key_rejected", codes: map[string]float64{"401": 1}},
 		{name: "sim: a long body with the key across the read limit", fault: simKind(simulator.FaultEchoKeyLong), up: 0, reason: "bad_request",
 			codes: map[string]float64{"400": 1}},
@@ -401,6 +407,9 @@ func TestFaultMatrix(t *testing.T) {
 			// a listing that was still hung in the background.
 			api.fault.Store(nil)
 			sim.SetFault(simulator.Fault{})
+			if err := sim.SetBehaviour(simulator.Behaviour{}); err != nil {
+				t.Fatal(err)
+			}
 			if row.basePath != "" {
 				return
 			}

@@ -322,8 +322,17 @@ func (c *Client) list(ctx context.Context, q Query, l *Listing, requests *atomic
 	// total_page of 0 or too small, or a total_results the pages disprove
 	// (more distinct tasks than it counts: a count that lags) must not cut
 	// the listing short.
-	untrusted := func() bool { return info.TotalResults <= 0 || l.Tasks+l.OutsideWindow > info.TotalResults }
-	for n := total + 1; untrusted() && lastLen >= perPage; n++ {
+	// Short pages short of the count go on too: an API may cut a page and
+	// then drop tasks from it (soft-deleted ones), or page by less than
+	// it says. A page that brings no task not read before ends it either
+	// way: an API that serves a page again past its list's end.
+	read := func() int { return l.Tasks + l.OutsideWindow }
+	untrusted := func() bool { return info.TotalResults <= 0 || read() > info.TotalResults }
+	// Served counts every task a page held, seen before or not: pages
+	// that held as many as the count held the whole list.
+	served := func() int { return read() + l.Duplicates }
+	short := func() bool { return info.TotalResults > 0 && served() < info.TotalResults && lastLen > 0 }
+	for n := total + 1; (untrusted() && lastLen >= perPage) || short(); n++ {
 		if n > c.cfg.MaxPages {
 			return fmt.Errorf("%w: pages keep coming back full past the cap of %d pages", errTooManyPages, c.cfg.MaxPages)
 		}
@@ -335,8 +344,12 @@ func (c *Client) list(ctx context.Context, q Query, l *Listing, requests *atomic
 		}
 		l.Pages++
 		lastLen = len(p.tasks)
+		before := read()
 		seen.addPage(l, p.tasks, q)
 		c.putDecoder(dec)
+		if read() == before {
+			break
+		}
 	}
 	return nil
 }
@@ -389,11 +402,25 @@ func (c *Client) Page(ctx context.Context, q Query, n int) (PageResult, error) {
 			seen[t.IDHash] = struct{}{}
 		}
 		e := t.export()
+		if q.Status != "" && e.Status != q.Status && documentedStatus(e.Status) {
+			// The counts by status are what the listing is verified
+			// against: an API that ignores the filter leaves nothing to
+			// verify by, and says so at once. (A status it cannot read, or
+			// one it does not document, may well be the filter's.)
+			return PageResult{Total: -1, Requests: r.Requests}, fmt.Errorf("listing Embed API %s: GET %s page %d with status=%s holds a task of status %q: %w (it ignores the status filter)",
+				q.API, q.API.Path(), n, q.Status, e.Status, ErrInconsistent)
+		}
 		e.Outside = !q.inWindow(t)
 		r.Tasks = append(r.Tasks, e)
 	}
 	r.Total = trustedTotal(r.Total, n, r.Limit, len(r.Tasks))
 	return r, nil
+}
+
+// documentedStatus tells whether s is one of the statuses the API
+// documents for embedding tasks, each of which it filters by exactly.
+func documentedStatus(s string) bool {
+	return s == "processing" || s == "ready" || s == "failed"
 }
 
 // trustedTotal is a page's total_results, or -1 when page n itself, of
@@ -465,6 +492,14 @@ func (c *Client) try(ctx context.Context, api API, n, limit int, target string, 
 	if err != nil {
 		return nil, -1, err
 	}
+	// Whatever the API answered, its echo of the key goes no further:
+	// not in an error (a decoder's message quoting the body, a redirect's
+	// Location), not in a label.
+	defer func() {
+		if err != nil {
+			err = redactKeyInError(err, key)
+		}
+	}()
 	if c.cfg.Budget != nil && !c.cfg.Budget.Take(ctx) {
 		return nil, -1, fmt.Errorf("GET %s page %d: %w", api.Path(), n, ErrBudgetExhausted)
 	}
@@ -513,6 +548,7 @@ func (c *Client) try(ctx context.Context, api API, n, limit int, target string, 
 	}
 
 	if resp.StatusCode == http.StatusOK {
+		dec.setSecret(key)
 		p, err := dec.decode(resp.Body, c.cfg.MaxBodyBytes, limit)
 		if err != nil {
 			if ctx.Err() != nil {

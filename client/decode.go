@@ -23,6 +23,11 @@ var errBodyTooLarge = errors.New("response body exceeds the size limit")
 // errMalformed marks a page of the wrong shape: asking again will not help.
 var errMalformed = errors.New("malformed page")
 
+// ErrInconsistent marks answers that each read well but disagree with one
+// another (pages and their counts that do not settle): a malformed answer
+// of the API as a whole, for which ReasonOf gives ReasonMalformed.
+var ErrInconsistent = errors.New("the API's answers disagree with each other")
+
 // task is what the exporter keeps of one listed task until its page is
 // complete: pages are counted whole or not at all, so that a page that fails
 // half-way and is retried is never counted twice.
@@ -78,6 +83,19 @@ type pageDecoder struct {
 	models   map[string]string // raw name -> label value
 	statuses map[string]string
 	scratch  []byte
+	// secret is the key the page was asked with: a label value that holds
+	// it, or a piece of it, is redacted as an error message is.
+	secret string
+}
+
+// setSecret tells the decoder the key of the next pages. The interned
+// labels are dropped when it changes: they were redacted for another key.
+func (d *pageDecoder) setSecret(key string) {
+	if key != d.secret {
+		clear(d.models)
+		clear(d.statuses)
+		d.secret = key
+	}
 }
 
 func newPageDecoder(seed maphash.Seed) *pageDecoder {
@@ -288,7 +306,7 @@ func (d *pageDecoder) label(seen map[string]string, raw []byte, clean func([]byt
 	if s, ok := seen[string(raw)]; ok {
 		return s
 	}
-	s := clean(raw)
+	s := redact(clean(raw), d.secret)
 	if len(seen) < maxInterned && len(raw) <= 4*MaxLabelLength {
 		seen[string(raw)] = s
 	}

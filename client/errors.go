@@ -109,7 +109,7 @@ func ReasonOf(err error) Reason {
 		return ReasonTooLarge
 	case errors.Is(err, ErrBudgetExhausted):
 		return ReasonBudget
-	case errors.Is(err, errMalformed):
+	case errors.Is(err, errMalformed), errors.Is(err, ErrInconsistent):
 		return ReasonMalformed
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, errRequestTimeout):
 		return ReasonTimeout
@@ -363,6 +363,16 @@ func RedactURLsInError(err error) error {
 	}
 	msg := err.Error()
 	if red := RedactURLs(msg); red != msg {
+		return &redactedError{msg: red, err: err}
+	}
+	return err
+}
+
+// redactKeyInError is err with the key, and every piece of it redact
+// finds, taken out of its message; the errors it wraps stay reachable.
+func redactKeyInError(err error, key string) error {
+	msg := err.Error()
+	if red := redact(msg, key); red != msg {
 		return &redactedError{msg: red, err: err}
 	}
 	return err

@@ -357,3 +357,74 @@ func TestErrorBodyURLCredentialsAreRedacted(t *testing.T) {
 		t.Errorf("err %v, want the URL with its password redacted", err)
 	}
 }
+
+// An API (or what answers in its place) that echoes the key, or a piece
+// of it, where the exporter quotes the answer: the key goes nowhere.
+func TestAnEchoedKeyGoesNowhere(t *testing.T) {
+	piece := testKey[len(testKey)-12:] // 12 bytes: more than redact's least fragment
+	for _, tc := range []struct {
+		name string
+		step func(http.ResponseWriter, *http.Request)
+	}{
+		{"in a name the JSON syntax error quotes", status(200, nil, `{"data":[{"`+testKey+`" 1}]}`)},
+		{"in a string cut short", status(200, nil, `{"data":[{"_id":"`+testKey)},
+		{"in an off-host redirect", status(302, map[string]string{"Location": "http://" + piece + ".example/v1.3/embed/tasks"}, "")},
+		{"in a 400's body", status(400, nil, "key="+testKey)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &script{steps: []func(http.ResponseWriter, *http.Request){tc.step}}
+			c, _ := scripted(t, s, func(c *Config) { c.Retries = 0 })
+			_, err := c.List(context.Background(), week(V1))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if strings.Contains(err.Error(), piece) {
+				t.Errorf("error %q holds a piece of the key", err)
+			}
+		})
+	}
+	t.Run("as a model name", func(t *testing.T) {
+		body := strings.Replace(onePage, `"marengo3.0"`, `"`+testKey+`"`, 1)
+		s := &script{steps: []func(http.ResponseWriter, *http.Request){status(200, nil, body)}}
+		c, _ := scripted(t, s, nil)
+		l, err := c.List(context.Background(), week(V1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range l.Groups {
+			if strings.Contains(k.Model, piece) {
+				t.Errorf("model label %q holds a piece of the key", k.Model)
+			}
+		}
+		if len(l.Groups) != 1 {
+			t.Errorf("%d groups, want the task counted under a redacted model", len(l.Groups))
+		}
+	})
+}
+
+// Counts by status are what listings are verified against: a page asked
+// by status that holds another status is an API ignoring the filter, a
+// malformed answer at once, not a disagreement narrowed for many requests.
+func TestAPageOfAnotherStatusIsInconsistent(t *testing.T) {
+	s := &script{steps: []func(http.ResponseWriter, *http.Request){status(200, nil, onePage)}}
+	c, _ := scripted(t, s, nil)
+	q := week(V1)
+	q.Status = "ready"
+	if _, err := c.Page(context.Background(), q, 1); err != nil {
+		t.Fatalf("status=ready, a ready task: %v", err)
+	}
+	// A status it cannot read, or one it does not document, may be the
+	// filter's: counted, not refused.
+	for _, odd := range []string{`7`, `"queued"`} {
+		s.steps = []func(http.ResponseWriter, *http.Request){status(200, nil, strings.Replace(onePage, `"ready"`, odd, 1))}
+		if _, err := c.Page(context.Background(), q, 1); err != nil {
+			t.Errorf("status=ready, a task of status %s: %v", odd, err)
+		}
+	}
+	s.steps = []func(http.ResponseWriter, *http.Request){status(200, nil, onePage)}
+	q.Status = "processing"
+	_, err := c.Page(context.Background(), q, 1)
+	if !errors.Is(err, ErrInconsistent) || ReasonOf(err) != ReasonMalformed || !strings.Contains(err.Error(), "ignores the status filter") {
+		t.Errorf("status=processing, a ready task: err %v (reason %s), want ErrInconsistent, reason malformed", err, ReasonOf(err))
+	}
+}

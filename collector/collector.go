@@ -173,7 +173,7 @@ func (e *Exporter) listing(ctx context.Context, api client.API) result {
 		e.state.begin(api, start)
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.opts.ListingTimeout)
 		defer cancel()
-		l, err := e.list(lctx, api, client.LastWindow(api, start.Add(e.skew()), e.opts.Lookback), start)
+		l, err := e.listOnTheAPIClock(lctx, api, start)
 		r, folded, first := e.state.finish(api, result{listing: l, err: err, done: e.opts.Now(), nextCost: e.nextCost(api, l)})
 		e.report(api, r, folded, first)
 		return r, nil
@@ -220,15 +220,93 @@ type skewer interface {
 // clock, so that a task it created "now" is in the window, never in a
 // future the exporter does not ask for.
 func (e *Exporter) skew() time.Duration {
-	sk, ok := e.lister.(skewer)
-	if !ok {
-		return 0
-	}
-	d, known := sk.ClockSkew()
+	d, known := e.clockSkew()
 	if !known || (d < minSkew && d > -minSkew) {
 		return 0
 	}
 	return d
+}
+
+// clockSkew is the lister's measure of the API's clock, if it has one.
+func (e *Exporter) clockSkew() (time.Duration, bool) {
+	sk, ok := e.lister.(skewer)
+	if !ok {
+		return 0, false
+	}
+	return sk.ClockSkew()
+}
+
+// window is the look-back ending now on the API's clock (by the skew its
+// Date header shows), and never before now on ours: a Date header that is
+// behind the API's own created_at (a proxy's, a wrong server clock) must
+// not hide the newest tasks, while one ahead of ours may well be right.
+// The start follows the API's clock either way: that is where it deletes.
+func (e *Exporter) window(api client.API, now time.Time) client.Query {
+	skew := e.skew()
+	q := client.LastWindow(api, now.Add(skew), e.opts.Lookback)
+	if skew < 0 {
+		q.End = client.LastWindow(api, now, e.opts.Lookback).End
+	}
+	return q
+}
+
+// listOnTheAPIClock lists api's window on the API's clock. That clock is
+// known from the API's answers only, so the first listing's window is on
+// ours: when its answers show the API's clock elsewhere, the parts of the
+// window that moves are counted (one request each), and the listing is
+// done again on the API's clock, once, only when they hold tasks, so that
+// no listing with the newest tasks missing is served. In incremental mode
+// the second listing reads the gap only.
+func (e *Exporter) listOnTheAPIClock(ctx context.Context, api client.API, start time.Time) (*client.Listing, error) {
+	_, knownBefore := e.clockSkew()
+	q := e.window(api, start)
+	l, err := e.list(ctx, api, q, start)
+	if err != nil || knownBefore {
+		return l, err
+	}
+	again := e.window(api, start)
+	if d := again.End.Sub(q.End); d < minSkew && d > -minSkew {
+		return l, nil
+	}
+	empty, requests := e.emptyBetween(ctx, api, q, again)
+	l.Requests += requests
+	if empty {
+		return l, nil
+	}
+	e.opts.Logger.Debug("the API's clock is not ours; listing again on its clock", "api", string(api), "skew", e.skew())
+	l2, err := e.list(ctx, api, again, start)
+	if l2 != nil {
+		l2.Pages += l.Pages
+		l2.Requests += l.Requests
+	}
+	return l2, err
+}
+
+// emptyBetween tells whether the API counts no task in the parts of
+// window b that window a leaves out or a holds beyond b: then a listing of
+// a is one of b. It is false when it cannot tell (no counts, an error).
+func (e *Exporter) emptyBetween(ctx context.Context, api client.API, a, b client.Query) (empty bool, requests int) {
+	pager, ok := e.lister.(Pager)
+	if !ok {
+		return false, 0
+	}
+	span := func(lo, hi time.Time) [2]time.Time {
+		if hi.Before(lo) {
+			lo, hi = hi, lo
+		}
+		return [2]time.Time{lo, hi}
+	}
+	for _, part := range [][2]time.Time{span(a.Start, b.Start), span(a.End, b.End)} {
+		if !part[0].Before(part[1]) {
+			continue
+		}
+		p, err := pager.Page(ctx, client.Query{API: api, Start: part[0], End: part[1], Limit: 1}, 1)
+		requests += p.Requests
+		if err != nil || p.Total != 0 || len(p.Tasks) != 0 {
+			return false, requests
+		}
+	}
+	return true, requests
 }
 
 // hopeless tells whether the listing of api in flight cannot finish before

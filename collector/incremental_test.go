@@ -73,6 +73,8 @@ var apiModes = []apiMode{
 	{name: "clock-behind", behaviour: simulator.Behaviour{ClockOffset: -5 * time.Minute}},
 	{name: "batch-finish", batches: true},
 	{name: "lagging-totals", behaviour: simulator.Behaviour{TotalLag: 30 * time.Second}},
+	{name: "short-pages", behaviour: simulator.Behaviour{HiddenEvery: 25}},
+	{name: "date-behind", behaviour: simulator.Behaviour{DateOffset: -time.Hour}},
 	{name: "no-totals", fault: simulator.Fault{Kind: simulator.FaultNoTotalPage, Ratio: 1}, noTotals: true},
 	{name: "all-together", behaviour: simulator.Behaviour{UnstableTies: true, RetentionEarly: 20 * time.Second,
 		RetentionEvery: 5 * time.Minute, BackwardsPerMinute: 0.5, DeletesPerMinute: 0.2, ClockOffset: 3 * time.Minute,
@@ -164,6 +166,14 @@ func differential(t *testing.T, mode apiMode, scrapes int) {
 					t.Fatalf("%s scrape %d: %s listing of %s failed: %v", mode.name, s, e.opts.Listing, api, e.state.get(api).last.err)
 				}
 			}
+			// The window ends where the API's clock is: else the newest
+			// tasks are missing from truth and listing alike.
+			for _, api := range client.APIs {
+				if end := e.tasks[api].window.End; end.Before(apiNow().Add(-minSkew - time.Second)) {
+					t.Fatalf("%s scrape %d: the %s listing's window of %s ends at %s, %s before the API's clock: its newest tasks are not counted",
+						mode.name, s, e.opts.Listing, api, end.Format(time.RFC3339), apiNow().Sub(end))
+				}
+			}
 			want := truth(sim, e)
 			if d := diff(got, want); d != "" {
 				diffs[i]++
@@ -231,7 +241,7 @@ func truth(sim *simulator.Server, e *Exporter) map[string]float64 {
 	return out
 }
 
-func resyncs(t *testing.T, e *Exporter, reason string) float64 {
+func resyncs(t testing.TB, e *Exporter, reason string) float64 {
 	var n float64
 	for _, m := range gather(t, e.Collector(context.Background()))["twelvelabs_exporter_resyncs_total"].GetMetric() {
 		for _, lp := range m.GetLabel() {
@@ -289,6 +299,16 @@ func logTaskDifferences(t *testing.T, sim *simulator.Server, e *Exporter) {
 				}
 				t.Logf("%s task %s created %v is %s; the table holds it as %v", api, tk.ID, tk.Created, st, held)
 			}
+		}
+	}
+}
+
+// A listing that fails because the API's answers never agree fails as a
+// malformed answer, with that hint, not as a network fault.
+func TestUnsettledCountsAreAMalformedAnswer(t *testing.T) {
+	for _, err := range []error{errUnsettled, errOverBudget} {
+		if r := client.ReasonOf(fmt.Errorf("listing: %w", err)); r != client.ReasonMalformed {
+			t.Errorf("%v: reason %s, want %s", err, r, client.ReasonMalformed)
 		}
 	}
 }

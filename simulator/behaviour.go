@@ -37,6 +37,29 @@ type Behaviour struct {
 	// this long ago, as a count kept by a lagging index would, while the
 	// pages serve every task.
 	TotalLag time.Duration `json:"total_lag"`
+	// HiddenEvery soft-deletes one task in this many, picked by _id: the
+	// API cuts a page with it and then drops it, so that pages come back
+	// shorter than page_limit before the list's end, and total_results
+	// does not count it. It is not one of the account's tasks.
+	HiddenEvery int `json:"hidden_every"`
+	// DateOffset sends a Date header this far from the API's clock (a
+	// proxy's, or a server's whose clock is wrong), while created_at
+	// stays on the API's clock.
+	DateOffset time.Duration `json:"date_offset"`
+	// IgnoresStatusFilter accepts the status parameter and answers as if
+	// it had not been sent, as an API (or a cache in front of it) that
+	// drops the parameter would.
+	IgnoresStatusFilter bool `json:"ignores_status_filter"`
+}
+
+// hidden tells whether the behaviour soft-deleted t.
+func (b Behaviour) hidden(t *Task) bool {
+	if b.HiddenEvery <= 1 {
+		return false
+	}
+	h := fnv.New64a()
+	h.Write([]byte(t.ID))
+	return h.Sum64()%uint64(b.HiddenEvery) == 0
 }
 
 func (b Behaviour) validate() error {
@@ -49,6 +72,8 @@ func (b Behaviour) validate() error {
 		return fmt.Errorf("backwards_per_minute and deletes_per_minute: want 0 or more")
 	case b.TotalLag < 0:
 		return fmt.Errorf("total_lag %s: want 0 or more", b.TotalLag)
+	case b.HiddenEvery < 0:
+		return fmt.Errorf("hidden_every %d: want 0 (none) or more", b.HiddenEvery)
 	}
 	return nil
 }

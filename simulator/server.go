@@ -176,6 +176,7 @@ func (s *Server) Tasks(api string) []Task {
 	now := s.clockLocked()
 	s.advanceLocked(now)
 	out := slices.Clone(s.tasks[api])
+	out = slices.DeleteFunc(out, func(t Task) bool { return s.behaviour.hidden(&t) })
 	slices.Reverse(out)
 	for i := range out {
 		out[i].Status = out[i].StatusAt(now)
@@ -295,7 +296,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fault = Fault{}
 	}
 	// The API's clock, as every HTTP server sends it.
-	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
+	w.Header().Set("Date", now.Add(behaviour.DateOffset).UTC().Format(http.TimeFormat))
 	if injectFault(w, r, fault) {
 		return
 	}
@@ -436,7 +437,7 @@ func selectPage(all []Task, q listQuery, now time.Time, extra []Task, b Behaviou
 	if len(extra) == 2 {
 		window = slices.Concat(extra[:1], window, extra[1:])
 	}
-	if q.status != "" {
+	if q.status != "" && !b.IgnoresStatusFilter {
 		var matching []Task
 		for i := range window {
 			if window[i].StatusAt(now) == q.status {
@@ -477,14 +478,23 @@ func selectPage(all []Task, q listQuery, now time.Time, extra []Task, b Behaviou
 			part = group[from+1-gl : to+1-gl]
 		}
 		for i := len(part) - 1; i >= 0; i-- {
-			out = append(out, part[i])
+			if !b.hidden(&part[i]) {
+				out = append(out, part[i])
+			}
 		}
 	}
 	counted := total
+	if b.HiddenEvery > 1 {
+		for i := range window {
+			if b.hidden(&window[i]) {
+				counted--
+			}
+		}
+	}
 	if b.TotalLag > 0 {
 		counted = 0
 		for i := range window {
-			if !window[i].Created.After(now.Add(-b.TotalLag)) {
+			if !window[i].Created.After(now.Add(-b.TotalLag)) && !b.hidden(&window[i]) {
 				counted++
 			}
 		}
