@@ -50,6 +50,7 @@ demo-check:
 bench:
 	bash bench/run.sh
 	bash bench/accounts.sh
+	bash bench/memory.sh
 
 # Static binaries and CA certificates in .build/$(GOARCH)/, for the
 # Dockerfile: its source stage runs this target (for the platform buildx

@@ -59,5 +59,5 @@ echo "# Go benchmarks (benchstat format), -count=$gocount"
 go test -run '^$' -bench 'DecodeAggregate|ListingPeakHeap|ScrapeCached' -benchmem -count="$gocount" ./client . | grep -E '^(goos|goarch|pkg|cpu|Benchmark)'
 
 echo
-echo "# Incremental listing at steady state: 100,000 tasks, 10 new a minute, 120 scrapes a simulated minute apart"
-go test -run '^$' -bench 'IncrementalSteadyState' -benchtime 1x ./collector | grep -E '^(Benchmark)'
+echo "# Incremental listing at steady state (100,000 tasks, 10 new a minute; 1,000,000 tasks, 100 new a minute; expiry on the API's schedule), and a 400-task batch finishing"
+go test -run '^$' -bench 'IncrementalSteadyState|BatchFinish' -benchtime 1x -timeout 30m ./collector | grep -E '^(Benchmark)'

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -14,8 +15,8 @@ import (
 // The task state of a large account costs its 40 bytes a task and no
 // more: the start-up listing sizes the table from the API's total once,
 // not by appending (which left up to twice the table allocated, and as
-// much garbage). Peak RSS at 1,000 and 100,000 tasks is in the README's
-// Performance section (make bench).
+// much garbage). Peak RSS at 1,000 to 1,000,000 tasks is in the README's
+// Performance section (bench/memory.sh, in make bench).
 func TestStartupListingSizesTheTableOnce(t *testing.T) {
 	clock := &simClock{t: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)}
 	const key, n = "tlk_memory_0123456789", 7000 // appended one by one: a capacity of 9,011
@@ -62,5 +63,44 @@ func TestSettlingARangeDoesNotCopyTheTable(t *testing.T) {
 	// The table is 800 KB; the range and its bookkeeping a few hundred bytes.
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<10 {
 		t.Errorf("settling 10 tasks of a %d-task table allocated %d bytes", n, alloc)
+	}
+}
+
+// Reading one status of the whole window (the processing tasks, on every
+// scrape while some are held) allocates what it read, not a copy of the
+// table's other tasks; and the table stays sorted, each task once.
+func TestReadingAStatusDoesNotCopyTheTable(t *testing.T) {
+	tt := newTaskTable()
+	const n = 20000
+	ready, processing := tt.name("ready"), tt.name("processing")
+	for i := range n {
+		st := ready
+		if i%1000 == 0 {
+			st = processing
+		}
+		tt.recs = append(tt.recs, taskRec{created: int64(i) * 1e6, hash: uint64(i) + 1, status: st})
+	}
+	// Two processing tasks now: one held as ready (it moved back), one new.
+	batch := []taskRec{{created: 5e6, hash: 6, status: processing}, {created: 5e6 + 1, hash: 1 << 40, status: processing}}
+	tt.recs = slices.Grow(tt.recs, len(batch)) // room for what was read, as a grown table has
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	left := tt.replace(0, n*1e6, "processing", batch)
+	runtime.ReadMemStats(&after)
+	if len(left) != n/1000 {
+		t.Errorf("%d tasks left processing, want %d", len(left), n/1000)
+	}
+	if want := n - n/1000 + 1; len(tt.recs) != want {
+		t.Fatalf("%d tasks held, want %d", len(tt.recs), want)
+	}
+	if !slices.IsSortedFunc(tt.recs, compareRecs) {
+		t.Error("the table is no longer sorted")
+	}
+	if got := tt.count(0, n*1e6, "processing"); got != 2 {
+		t.Errorf("%d processing tasks held, want 2", got)
+	}
+	// The table is 800 KB; what was read and its bookkeeping a few KB.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<10 {
+		t.Errorf("reading the processing tasks of a %d-task table allocated %d bytes", n, alloc)
 	}
 }

@@ -205,31 +205,46 @@ func (tt *taskTable) replace(a, b int64, status string, batch []taskRec) (left [
 	for _, r := range batch {
 		inBatch[r.hash] = struct{}{}
 	}
-	kept := make([]taskRec, 0, j-i+len(batch))
+	// In place, all of it: the range is compacted to the tasks that stay,
+	// and the batch merged in from the back. A copy of the range (or of
+	// the table's tail) would be garbage of the table's size on every
+	// scrape that reads a status of the whole window, or settles a range
+	// at the old end: 4 MB a scrape at 100,000 tasks.
+	w := i
 	for k := i; k < j; k++ {
 		r := tt.recs[k]
-		if st == -1 {
-			if _, ok := inBatch[r.hash]; !ok && r.flags&recNoCreated != 0 {
+		_, replaced := inBatch[r.hash]
+		switch {
+		case st == -1:
+			if !replaced && r.flags&recNoCreated != 0 {
 				// Not where the exporter placed it, which is not where
 				// the API counts it: to be found again, not gone.
 				left = append(left, r)
 			}
 			continue
-		}
-		if _, ok := inBatch[r.hash]; ok {
+		case replaced:
 			continue // replaced by the batch's copy
-		}
-		if int(r.status) == st {
+		case int(r.status) == st:
 			left = append(left, r)
 			continue
 		}
-		kept = append(kept, r)
+		tt.recs[w] = r
+		w++
 	}
-	kept = append(kept, batch...)
-	slices.SortFunc(kept, compareRecs)
-	// In place: a copy of the table's tail would be garbage of the whole
-	// table's size on every scrape that settles a range at the old end.
-	tt.recs = slices.Replace(tt.recs, i, j, kept...)
+	tt.recs = slices.Delete(tt.recs, w, j)
+	tt.recs = slices.Insert(tt.recs, w, batch...)
+	// [i, w) and [w, w+len(batch)) are each sorted: merge them from the
+	// back, reading the batch from the caller's copy.
+	p, q := w-1, len(batch)-1
+	for k := w + len(batch) - 1; q >= 0; k-- {
+		if p >= i && compareRecs(tt.recs[p], batch[q]) > 0 {
+			tt.recs[k] = tt.recs[p]
+			p--
+		} else {
+			tt.recs[k] = batch[q]
+			q--
+		}
+	}
 	return left
 }
 
