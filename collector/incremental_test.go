@@ -312,3 +312,62 @@ func TestUnsettledCountsAreAMalformedAnswer(t *testing.T) {
 		}
 	}
 }
+
+// A one-page account costs one request a scrape in incremental mode (page
+// 1 is the whole window and its count), and a malformed field is counted
+// once per task, however many listings read it again, in both modes: a
+// task without a readable created_at is not new again each time the
+// window's old end passes the place it was read at.
+func TestOnePageAccountAndMalformedFieldsCountedOnce(t *testing.T) {
+	for _, mode := range []string{ListingIncremental, ListingFull} {
+		t.Run(mode, func(t *testing.T) {
+			clock := &simClock{t: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)}
+			const key = "tlk_onepage_0123456789"
+			sim := simulator.New(key)
+			sim.SetClock(clock.now)
+			sim.SetTasks(simulator.V2, simulator.Generate(simulator.GenerateOptions{Seed: 3, N: 40, Now: clock.now(), API: simulator.V2}))
+			sim.SetFault(simulator.Fault{Kind: simulator.FaultOddFields, Ratio: 1})
+			srv := httptest.NewServer(sim)
+			defer srv.Close()
+			c, err := client.New(client.Config{BaseURL: srv.URL + simulator.BasePath, Key: client.StaticKey(key), Concurrency: 2, MaxPages: 100, Now: clock.now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := New(c, Options{APIs: []client.API{client.V2}, Listing: mode, Now: clock.now})
+			var created float64
+			malformed := func() float64 {
+				var n float64
+				mfs := gather(t, e.Collector(context.Background()))
+				for _, m := range mfs["twelvelabs_exporter_malformed_fields_total"].GetMetric() {
+					n += m.GetCounter().GetValue()
+				}
+				created = 0
+				for _, m := range mfs["twelvelabs_embed_tasks_created_total"].GetMetric() {
+					created += m.GetCounter().GetValue()
+				}
+				return n
+			}
+			first := malformed()
+			firstCreated := created
+			if first == 0 {
+				t.Fatal("no malformed field counted: the fault did not apply")
+			}
+			for s := range 3 {
+				clock.add(time.Minute)
+				before := sim.Requests(simulator.V2)
+				got := malformed()
+				if mode == ListingIncremental {
+					if r := sim.Requests(simulator.V2) - before; r != 1 {
+						t.Errorf("scrape %d: %d requests, want 1", s+1, r)
+					}
+				}
+				if got != first {
+					t.Errorf("scrape %d: malformed_fields_total %v, want %v (each task once)", s+1, got, first)
+				}
+				if created != firstCreated {
+					t.Errorf("scrape %d: created_total %v, want %v (no task is new)", s+1, created, firstCreated)
+				}
+			}
+		})
+	}
+}

@@ -251,17 +251,37 @@ func (tt *taskTable) replace(a, b int64, status string, batch []taskRec) (left [
 // clip drops the tasks created outside [a, b): the API keeps a task for
 // the look-back, and the exporter drops it as it leaves the window.
 func (tt *taskTable) clip(a, b int64) {
+	i, j := tt.span(a, b)
+	// A task without a readable created_at sits where it was read, not
+	// where the API counts it: the window's old end passing its place says
+	// nothing of whether it expired. It moves with the old end, and the
+	// next read of that range tells whether the API still lists it;
+	// dropped here, it came back as a new task on every scrape (created
+	// and its malformed fields counted again).
+	var moved []taskRec
+	for _, r := range tt.recs[:i] {
+		if r.flags&recNoCreated != 0 {
+			r.created = a
+			moved = append(moved, r)
+		}
+	}
 	for h, p := range tt.placed {
 		if p < a || p >= b {
 			delete(tt.placed, h)
 		}
 	}
-	i, j := tt.span(a, b)
 	if j < len(tt.recs) {
 		tt.recs = tt.recs[:j]
 	}
 	if i > 0 {
 		tt.recs = slices.Delete(tt.recs, 0, i)
+	}
+	if len(moved) > 0 && tt.placed == nil {
+		tt.placed = map[uint64]int64{}
+	}
+	for _, r := range moved {
+		tt.upsert(r)
+		tt.placed[r.hash] = a
 	}
 }
 
