@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,8 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/twelvelabs-community/twelvelabs_exporter/client"
 	"github.com/twelvelabs-community/twelvelabs_exporter/collector"
@@ -21,6 +18,8 @@ import (
 type fileConfig struct {
 	Organizations []orgConfig     `yaml:"organizations"`
 	Accounts      []accountConfig `yaml:"accounts"`
+	// src says where each entry was read, for problems to name.
+	src configSource
 }
 
 type orgConfig struct {
@@ -50,6 +49,26 @@ type accountConfig struct {
 	MaxModels      *int           `yaml:"max_models"`
 }
 
+// accountFlagNames maps the flags an account's fields override to the
+// fields' names, for a problem to name the field as the file spells it:
+// "--twelvelabs.concurrency=0" in an account is "concurrency=0".
+var accountFlagNames = func() []string {
+	var out []string
+	t := reflect.TypeFor[accountConfig]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		switch name {
+		case "name", "organization", "key_file", "key_env":
+			continue // no flag of that name
+		case "embed_apis":
+			out = append(out, "--twelvelabs.embed-api", name)
+		default:
+			out = append(out, "--twelvelabs."+strings.ReplaceAll(name, "_", "-"), name)
+		}
+	}
+	return out
+}()
+
 // accountName is what a /probe target may be: a name, never a URL.
 var accountName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
 
@@ -68,18 +87,23 @@ func readConfig(path string) (*fileConfig, error) {
 	case err != nil:
 		return nil, fmt.Errorf("--config.file: %w", err)
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	var fc fileConfig
-	if err := dec.Decode(&fc); err != nil {
-		// yaml quotes the values it cannot read, a URL's password with them.
-		msg := client.RedactURLs(strings.ReplaceAll(err.Error(), "\n", "; "))
-		if strings.Contains(msg, "field key not found") || strings.Contains(msg, "field api_key not found") {
-			msg += " (the key never goes in the file: use key_file or key_env)"
-		}
-		return nil, fmt.Errorf("%s: %s", path, msg)
+	fc, problems := decodeConfig(path, raw)
+	if len(problems) > 0 {
+		return nil, configProblems(problems)
 	}
-	return &fc, nil
+	return fc, nil
+}
+
+// configProblems are every problem of shape in --config.file, one line
+// each, as --config.check prints them; as an error (start-up, reload),
+// the first and how many more.
+type configProblems []string
+
+func (p configProblems) Error() string {
+	if len(p) == 1 {
+		return p[0]
+	}
+	return fmt.Sprintf("%s (and %d more problems: --config.check lists them all)", p[0], len(p)-1)
 }
 
 // problems lists what is wrong with the file, one line each, without
@@ -88,17 +112,24 @@ func (fc *fileConfig) problems(flags *config, lookupEnv func(string) (string, bo
 	var out []string
 	// Lines quote settings, a url with a password among them, and
 	// --config.check prints them: the password goes.
-	add := func(format string, a ...any) { out = append(out, client.RedactURLs(fmt.Sprintf(format, a...))) }
+	// Each names the file, the line of the entry (or field) at yamlPath,
+	// and the field as the file spells it.
+	add := func(yamlPath, format string, a ...any) {
+		out = append(out, client.RedactURLs(fc.src.at(yamlPath)+fmt.Sprintf(format, a...)))
+	}
+	// The settings of an account are checked as the flags are: their
+	// messages name the flags, which the account's fields override.
+	fields := strings.NewReplacer(accountFlagNames...)
 	orgs := map[string]bool{}
 	orgCfg := map[string]orgConfig{} // the organisations whose budgets are sane
 	for i, o := range fc.Organizations {
 		switch {
 		case !accountName.MatchString(o.Name):
-			add("organizations[%d]: name %q: want letters, digits, '_', '.' or '-'", i, o.Name)
+			add(fmt.Sprintf("organizations[%d].name", i), "organizations[%d]: name %q: want letters, digits, '_', '.' or '-'", i, o.Name)
 		case orgs[o.Name]:
-			add("organizations[%d]: %q is declared twice", i, o.Name)
+			add(fmt.Sprintf("organizations[%d]", i), "organizations[%d]: %q is declared twice", i, o.Name)
 		case !(o.RequestsPerMinute >= 0 && o.RequestsPerMinute <= maxRequestsPerMinute) || !(o.RequestsPerDay >= 0 && o.RequestsPerDay <= maxRequestsPerDay):
-			add("organization %q: requests_per_minute=%g, requests_per_day=%g: want zero (no limit) or up to %g a minute and %g a day",
+			add(fmt.Sprintf("organizations[%d]", i), "organization %q: requests_per_minute=%g, requests_per_day=%g: want zero (no limit) or up to %g a minute and %g a day",
 				o.Name, o.RequestsPerMinute, o.RequestsPerDay, float64(maxRequestsPerMinute), float64(maxRequestsPerDay))
 		default:
 			orgCfg[o.Name] = o
@@ -114,38 +145,38 @@ func (fc *fileConfig) problems(flags *config, lookupEnv func(string) (string, bo
 	}
 	need := map[string]*demand{}
 	checkBudgets := func() {
-		for _, o := range fc.Organizations {
+		for oi, o := range fc.Organizations {
 			d, ok := need[o.Name]
 			if !ok {
 				continue
 			}
 			if c := newBudget(o.Name, o.RequestsPerMinute, o.RequestsPerDay).capacity(d.timeout); c < float64(d.requests) {
-				add("organization %q: requests_per_minute=%g and requests_per_day=%g pay for %d requests within --twelvelabs.timeout=%s, "+
+				add(fmt.Sprintf("organizations[%d]", oi), "organization %q: requests_per_minute=%g and requests_per_day=%g pay for %d requests within --twelvelabs.timeout=%s, "+
 					"fewer than the %d its accounts' start-up listings need at the least (one per account and API): raise them or the timeout",
 					o.Name, o.RequestsPerMinute, o.RequestsPerDay, int(c), d.timeout, d.requests)
 			}
 		}
 	}
 	if len(fc.Accounts) == 0 {
-		add("accounts: none; want at least one")
+		add("accounts", "accounts: none; want at least one")
 	}
 	seen := map[string]bool{}
 	for i, a := range fc.Accounts {
 		switch {
 		case !accountName.MatchString(a.Name):
-			add("accounts[%d]: name %q: want letters, digits, '_', '.' or '-' (it is the /probe target)", i, a.Name)
+			add(fmt.Sprintf("accounts[%d].name", i), "accounts[%d]: name %q: want letters, digits, '_', '.' or '-' (it is the /probe target)", i, a.Name)
 			continue
 		case seen[a.Name]:
-			add("account %q: declared twice", a.Name)
+			add(fmt.Sprintf("accounts[%d].name", i), "account %q: declared twice", a.Name)
 		}
 		seen[a.Name] = true
 		if a.Organization != "" && !orgs[a.Organization] {
-			add("account %q: organization %q is not declared under organizations", a.Name, a.Organization)
+			add(fmt.Sprintf("accounts[%d].organization", i), "account %q: organization %q is not declared under organizations", a.Name, a.Organization)
 		}
 		if (a.KeyFile == "") == (a.KeyEnv == "") {
-			add("account %q: want exactly one of key_file and key_env", a.Name)
+			add(fmt.Sprintf("accounts[%d]", i), "account %q: want exactly one of key_file and key_env", a.Name)
 		} else if _, _, err := a.keySource(lookupEnv, nil); err != nil {
-			add("account %q: %v", a.Name, err)
+			add(fmt.Sprintf("accounts[%d].%s", i, map[bool]string{true: "key_file", false: "key_env"}[a.KeyFile != ""]), "account %q: %v", a.Name, err)
 		}
 		cfg := a.settings(flags)
 		if _, ok := orgCfg[a.Organization]; ok {
@@ -160,9 +191,9 @@ func (fc *fileConfig) problems(flags *config, lookupEnv func(string) (string, bo
 			}
 		}
 		if err := cfg.validate(); err != nil {
-			add("account %q: %v", a.Name, err)
+			add(fmt.Sprintf("accounts[%d]", i), "account %q: %s", a.Name, fields.Replace(err.Error()))
 		} else if _, err := newClient(cfg, client.StaticKey("check"), collector.NewTraffic(), nil); err != nil {
-			add("account %q: %v", a.Name, err)
+			add(fmt.Sprintf("accounts[%d]", i), "account %q: %s", a.Name, fields.Replace(err.Error()))
 		}
 	}
 	checkBudgets()

@@ -235,7 +235,7 @@ accounts:
 		t.Errorf("bad file: exit %d, %d lines, want 1 and one line per problem (8):\n%s", code, len(lines), out.String())
 	}
 	for _, want := range []string{"requests_per_minute", "exactly one of key_file and key_env", "declared twice", "/nope",
-		"it is the /probe target", "organization \"other\" is not declared", "$UNSET is not set", "--twelvelabs.concurrency=0"} {
+		"it is the /probe target", "organization \"other\" is not declared", "$UNSET is not set", "concurrency=0"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("no line says %q", want)
 		}
@@ -401,7 +401,7 @@ func TestConfigErrorsRedactURLPasswords(t *testing.T) {
 	env := func(string) (string, bool) { return "tlk_env_key_0123456789", true }
 	writeConfig(t, cfg, "accounts:\n  - {name: a, key_env: K, url: \"https://svc:s3cr3tpass@api.example/v1.3\"}\n")
 	code, out := runWithin(t, "--config.file="+cfg, "--config.check")
-	if code != 1 || strings.Contains(out, "s3cr3tpass") || !strings.Contains(out, `--twelvelabs.url="https://svc:xxxxx@api.example/v1.3"`) {
+	if code != 1 || strings.Contains(out, "s3cr3tpass") || !strings.Contains(out, `url="https://svc:xxxxx@api.example/v1.3"`) {
 		t.Errorf("--config.check: exit %d, %q; want the URL with its password redacted", code, out)
 	}
 	_, err := wire([]string{"--config.file=" + cfg}, env, &bytes.Buffer{})
@@ -486,5 +486,69 @@ func TestBudgetPacesAListingLargerThanItsBucket(t *testing.T) {
 	_, body, _ := serve(svc.handler, nil)
 	if w, _ := testproc.Value(testproc.ParseMetrics(t, body), "twelvelabs_exporter_budget_wait_seconds_total", map[string]string{"organization": "acme"}); w <= 0 {
 		t.Errorf("budget_wait_seconds_total %v, want the time the listing waited", w)
+	}
+}
+
+// --config.check reports every problem of shape at once, each with the
+// file, the line and the field as the file spells it, in words rather
+// than Go's type names, with the nearest field for a typo; start-up says
+// the first and how many more.
+func TestConfigCheckNamesFileLineAndField(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "accounts.yml")
+	writeConfig(t, cfg, `organizations:
+  - name: acme
+    requests_per_minute: many
+accounts:
+  - name: a
+    key_fil: /x
+    concurrency: abc
+    timeout: soon
+  - name: b
+    key_env: K
+    organisation: acme
+    embed_apis: v2
+  - name: c
+    key_env: K
+    key: tlk_0123456789
+    colour: blue
+`)
+	code, out := runWithin(t, "--config.file="+cfg, "--config.check")
+	want := []string{
+		cfg + `:3: organizations[0].requests_per_minute: want a number, got "many"`,
+		cfg + `:6: accounts[0]: unknown field "key_fil" (did you mean key_file?)`,
+		cfg + `:7: accounts[0].concurrency: want a whole number, got "abc"`,
+		cfg + `:8: accounts[0].timeout: want a duration such as 30s, 5m or 1h, got "soon"`,
+		cfg + `:11: accounts[1]: unknown field "organisation" (did you mean organization?)`,
+		cfg + `:12: accounts[1].embed_apis: want a list, got "v2"`,
+		cfg + `:15: accounts[2]: unknown field "key" (the key never goes in the file: use key_file or key_env)`,
+		cfg + `:16: accounts[2]: unknown field "colour"; known fields: name, organization, key_file`,
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 1 || len(lines) != len(want) {
+		t.Errorf("exit %d, %d lines, want 1 and %d:\n%s", code, len(lines), len(want), out)
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("no line says %q", w)
+		}
+	}
+	if strings.Contains(out, "tlk_0123456789") || strings.Contains(out, "float64") || strings.Contains(out, "time.Duration") || strings.Contains(out, "!!") {
+		t.Errorf("a line quotes the key or names a Go or YAML type:\n%s", out)
+	}
+	// The semantic problems, once the shape is right, name their line too.
+	writeConfig(t, cfg, "accounts:\n  - {name: a, key_env: K}\n  - {name: a, key_env: K, concurrency: 0}\n")
+	_, out = runWithin(t, "--config.file="+cfg, "--config.check")
+	for _, w := range []string{cfg + `:3: account "a": declared twice`, cfg + `:3: account "a": concurrency=0: want at least 1`} {
+		if !strings.Contains(out, w) {
+			t.Errorf("no line says %q:\n%s", w, out)
+		}
+	}
+	// Start-up: one line, the first problem and how many more.
+	writeConfig(t, cfg, "accounts:\n  - {name: a, key_fil: /x, retries: lots}\n")
+	_, err := wire([]string{"--config.file=" + cfg}, func(string) (string, bool) { return "", false }, &bytes.Buffer{})
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), `unknown field "key_fil"`) ||
+		!strings.Contains(err.Error(), "and 1 more problems: --config.check lists them all") {
+		t.Errorf("start-up: %v; want one line with the first problem and how many more", err)
 	}
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -211,5 +213,22 @@ func TestEmbedAPIListForms(t *testing.T) {
 		if n := len(mfs["twelvelabs_up"].GetMetric()); n != 2 {
 			t.Errorf("%v: %d APIs listed, want v1 and v2 once each", args, n)
 		}
+	}
+}
+
+// A busy listen address is one line naming it, not a log of a server that
+// stopped.
+func TestBusyPortIsOneLine(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	t.Setenv("TWELVELABS_API_KEY", simKey)
+	var out bytes.Buffer
+	code := run([]string{"--web.listen-address=" + l.Addr().String(), "--log.level=error"}, &out)
+	want := "twelvelabs_exporter: error: --web.listen-address: " + l.Addr().String() + " is in use by another process"
+	if code != 1 || strings.Count(out.String(), "\n") != 1 || !strings.Contains(out.String(), want) {
+		t.Errorf("exit %d, %q; want 1 and one line saying %q", code, out.String(), want)
 	}
 }

@@ -216,6 +216,16 @@ func main() {
 }
 
 // run is the whole exporter: wire, then serve until SIGINT or SIGTERM.
+// addressInUse tells whether err is a listener's address being taken,
+// and which address.
+func addressInUse(err error) (string, bool) {
+	var op *net.OpError
+	if !errors.Is(err, syscall.EADDRINUSE) || !errors.As(err, &op) || op.Addr == nil {
+		return "", false
+	}
+	return op.Addr.String(), true
+}
+
 func run(args []string, stderr io.Writer) int {
 	svc, err := wire(args, os.LookupEnv, stderr)
 	if err != nil {
@@ -227,7 +237,7 @@ func run(args []string, stderr io.Writer) int {
 	}
 	if svc.checked != nil {
 		for _, p := range *svc.checked {
-			fmt.Fprintf(stderr, "%s: %s: %s\n", program, svc.cfg.configFile, p)
+			fmt.Fprintf(stderr, "%s: %s\n", program, p) // each names the file and line
 		}
 		if len(*svc.checked) > 0 {
 			return 1
@@ -256,6 +266,10 @@ func run(args []string, stderr io.Writer) int {
 	for waiting := true; waiting; {
 		select {
 		case err := <-served:
+			if addr, busy := addressInUse(err); busy {
+				fmt.Fprintf(stderr, "%s: error: --web.listen-address: %s is in use by another process (another exporter?): stop it or choose another port\n", program, addr)
+				return 1
+			}
 			logger.Error("Server stopped", "err", err)
 			return 1
 		case <-hup:

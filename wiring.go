@@ -60,9 +60,13 @@ func wire(args []string, lookupEnv func(string) (string, bool), logOut io.Writer
 		}
 		var problems []string
 		fc, err := readConfig(cfg.configFile)
-		if err != nil {
+		var shape configProblems
+		switch {
+		case errors.As(err, &shape):
+			problems = shape
+		case err != nil:
 			problems = []string{err.Error()}
-		} else {
+		default:
 			problems = fc.problems(cfg, lookupEnv)
 		}
 		return &service{cfg: cfg, logger: logger, checked: &problems}, nil
