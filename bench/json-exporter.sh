@@ -6,23 +6,26 @@
 # fetches on every probe). json_exporter is configured to give comparable
 # series: one per task with its status and model (it cannot aggregate or
 # paginate), and the page's total_results. For each exporter: a warm-up, then
-# SCRAPES sequential scrapes over one keep-alive connection (curl -K), split
-# into ROUNDS interleaved rounds so that a busy machine's drift hits all three
-# alike; the exporter process's utime+stime from /proc/PID/stat is read
-# before and after each round. The simulator's and curl's CPU are not counted.
+# SCRAPES sequential scrapes over one keep-alive connection (curl -K), or with
+# -c over a new TCP connection each (Connection: close; curl's num_connects is
+# checked to be 1 per scrape), split into ROUNDS interleaved rounds so that a
+# busy machine's drift hits all three alike; the exporter process's
+# utime+stime from /proc/PID/stat is read before and after each round. The simulator's and curl's CPU are not counted.
 #
-#   bench/json-exporter.sh [-j JSON_EXPORTER_BINARY] [-n SCRAPES] [-r ROUNDS]
+#   bench/json-exporter.sh [-c] [-j JSON_EXPORTER_BINARY] [-n SCRAPES] [-r ROUNDS]
 #   (or JSON_EXPORTER=PATH; defaults -n 2000 -r 4; no binary: skipped, exit 0)
 #
-# The module proxy does not serve json_exporter; build it from its source:
-#   git clone https://github.com/prometheus-community/json_exporter && cd json_exporter && go build -o json_exporter .
+# The module proxy does not list json_exporter, but serves its tagged source:
+#   go mod download github.com/prometheus-community/json_exporter@v0.7.0, then
+#   go build -o json_exporter . in a writable copy of that module directory
+# (or git clone https://github.com/prometheus-community/json_exporter and build).
 set -euo pipefail
 
-je=${JSON_EXPORTER:-} scrapes=2000 rounds=4
-while getopts "j:n:r:" opt; do
+je=${JSON_EXPORTER:-} scrapes=2000 rounds=4 newconn=
+while getopts "cj:n:r:" opt; do
   case $opt in
-    j) je=$OPTARG ;; n) scrapes=$OPTARG ;; r) rounds=$OPTARG ;;
-    *) sed -n '2,18p' "$0"; exit 2 ;;
+    c) newconn=1 ;; j) je=$OPTARG ;; n) scrapes=$OPTARG ;; r) rounds=$OPTARG ;;
+    *) sed -n '2,23p' "$0"; exit 2 ;;
   esac
 done
 if [ -z "$je" ]; then
@@ -42,12 +45,23 @@ hz=$(getconf CLK_TCK)
 # counted after the command name's closing parenthesis).
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 sim_requests() { curl -fsS "http://127.0.0.1:$sim_port/_sim/config" | sed -E 's/.*"requests":\{"v1":([0-9]+).*/\1/'; }
-# A curl config of $2 requests of the URL $1, each to /dev/null, all on one connection.
-curl_config() { for _ in $(seq 1 "$2"); do printf 'url = "%s"\noutput = "/dev/null"\n' "$1"; done; }
-# Runs a curl config; fails unless every response was a 200.
+# A curl config of $2 requests of the URL $1, each to /dev/null, all on one
+# connection, or with -c each on a connection of its own.
+curl_config() {
+  [ -n "$newconn" ] && printf 'header = "Connection: close"\n'
+  for _ in $(seq 1 "$2"); do printf 'url = "%s"\noutput = "/dev/null"\n' "$1"; done
+}
+# Runs a curl config; fails unless every response was a 200, and, with -c,
+# unless each came on a new connection (none with one keep-alive connection
+# after the first).
 scrape() {
-  curl -sS -K "$1" -w '%{http_code}\n' >"$work/codes"
-  if grep -qv '^200$' "$work/codes"; then echo "bench: a scrape of $2 did not answer 200" >&2; exit 1; fi
+  curl -sS -K "$1" -w '%{http_code} %{num_connects}\n' >"$work/codes"
+  if grep -qv '^200 ' "$work/codes"; then echo "bench: a scrape of $2 did not answer 200" >&2; exit 1; fi
+  if [ -n "$newconn" ]; then
+    if grep -qv ' 1$' "$work/codes"; then echo "bench: a scrape of $2 reused a connection" >&2; exit 1; fi
+  elif [ "$(tail -n +2 "$work/codes" | grep -cv ' 0$')" != 0 ]; then
+    echo "bench: the scrapes of $2 used more than one connection" >&2; exit 1
+  fi
 }
 
 sim_port=$(free_port)
@@ -142,7 +156,9 @@ done
 
 ms() { awk -v t="${ticks[$1]}" -v hz="$hz" -v n="$scrapes" 'BEGIN { printf "%.3f", t * 1000 / hz / n }'; }
 echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(go version | cut -d' ' -f3), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# one-page account: 40 Embed API v1 tasks; $scrapes sequential scrapes each ($rounds interleaved rounds, after 50 warm-up), one keep-alive connection; CPU = exporter process utime+stime at $hz Hz (simulator and curl not counted)"
+conn="one keep-alive connection"
+[ -n "$newconn" ] && conn="a new TCP connection per scrape"
+echo "# one-page account: 40 Embed API v1 tasks; $scrapes sequential scrapes each ($rounds interleaved rounds, after 50 warm-up), $conn; CPU = exporter process utime+stime at $hz Hz (simulator and curl not counted)"
 printf '| %-58s | %11s | %9s | %11s | %8s | %8s | %11s |\n' exporter "CPU ms/scr" "wall ms" "API req/scr" series bytes "vs json_exp"
 printf '|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' $(seq 60))" ------------- ----------- ------------- ---------- ---------- -------------
 for i in 0 1 2; do
