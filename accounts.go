@@ -16,7 +16,7 @@ import (
 // fileConfig is --config.file: the accounts one exporter watches, and the
 // organisations whose request budgets they share.
 type fileConfig struct {
-	Organizations []orgConfig     `yaml:"organizations"`
+	Organizations []orgConfig     `yaml:"organizations,omitempty"`
 	Accounts      []accountConfig `yaml:"accounts"`
 	// src says where each entry was read, for problems to name.
 	src configSource
@@ -26,27 +26,27 @@ type orgConfig struct {
 	Name string `yaml:"name"`
 	// RequestsPerMinute and RequestsPerDay bound what every account of the
 	// organisation spends together; 0 is no limit.
-	RequestsPerMinute float64 `yaml:"requests_per_minute"`
-	RequestsPerDay    float64 `yaml:"requests_per_day"`
+	RequestsPerMinute float64 `yaml:"requests_per_minute,omitempty"`
+	RequestsPerDay    float64 `yaml:"requests_per_day,omitempty"`
 }
 
 // accountConfig is one account. Settings left out take the flags' values.
 // The key itself never goes in the file: key_file or key_env name where it is.
 type accountConfig struct {
 	Name           string         `yaml:"name"`
-	Organization   string         `yaml:"organization"`
-	KeyFile        string         `yaml:"key_file"`
-	KeyEnv         string         `yaml:"key_env"`
-	URL            string         `yaml:"url"`
-	EmbedAPIs      []string       `yaml:"embed_apis"`
-	Concurrency    *int           `yaml:"concurrency"`
-	MaxPages       *int           `yaml:"max_pages"`
-	Timeout        *time.Duration `yaml:"timeout"`
-	RequestTimeout *time.Duration `yaml:"request_timeout"`
-	Retries        *int           `yaml:"retries"`
-	CacheTTL       *time.Duration `yaml:"cache_ttl"`
-	Lookback       *time.Duration `yaml:"lookback"`
-	MaxModels      *int           `yaml:"max_models"`
+	Organization   string         `yaml:"organization,omitempty"`
+	KeyFile        string         `yaml:"key_file,omitempty"`
+	KeyEnv         string         `yaml:"key_env,omitempty"`
+	URL            string         `yaml:"url,omitempty"`
+	EmbedAPIs      []string       `yaml:"embed_apis,omitempty"`
+	Concurrency    *int           `yaml:"concurrency,omitempty"`
+	MaxPages       *int           `yaml:"max_pages,omitempty"`
+	Timeout        *time.Duration `yaml:"timeout,omitempty"`
+	RequestTimeout *time.Duration `yaml:"request_timeout,omitempty"`
+	Retries        *int           `yaml:"retries,omitempty"`
+	CacheTTL       *time.Duration `yaml:"cache_ttl,omitempty"`
+	Lookback       *time.Duration `yaml:"lookback,omitempty"`
+	MaxModels      *int           `yaml:"max_models,omitempty"`
 }
 
 // accountFlagNames maps the flags an account's fields override to the
@@ -259,6 +259,8 @@ type account struct {
 type accounts struct {
 	byName  map[string]*account
 	budgets map[string]*budget
+	// file is the configuration they were built from, for /config.
+	file *fileConfig
 }
 
 // buildAccounts makes the accounts of fc; accounts and budgets of old whose
@@ -299,6 +301,7 @@ func buildAccounts(fc *fileConfig, flags *config, lookupEnv func(string) (string
 		}
 		out.byName[a.Name] = &account{name: a.Name, cfg: a, org: org, exp: exp}
 	}
+	out.file = fc
 	return out, nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -550,5 +551,141 @@ accounts:
 	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), `unknown field "key_fil"`) ||
 		!strings.Contains(err.Error(), "and 1 more problems: --config.check lists them all") {
 		t.Errorf("start-up: %v; want one line with the first problem and how many more", err)
+	}
+}
+
+// Probes as blackbox_exporter's: module is taken and ignored, debug=true
+// says how the account's listings went (and what the scrape would have
+// returned, and the account's configuration) with no key in it; /config
+// shows the loaded file, which holds no key; /metrics says
+// which accounts belong to which organisation; the landing page lists
+// /probe and /config.
+func TestProbesLikeBlackbox(t *testing.T) {
+	o := newOrgs(t, map[string]int{"staging": 30})
+	o.env["KEY_BROKEN"] = "tlk_broken_0123456789abcdef" // not a key the API knows
+	cfg := filepath.Join(t.TempDir(), "accounts.yml")
+	writeConfig(t, cfg, `
+organizations:
+  - {name: acme, requests_per_minute: 600}
+accounts:
+  - {name: staging, organization: acme, key_env: KEY_STAGING, embed_apis: [v1]}
+  - {name: broken, key_env: KEY_BROKEN, embed_apis: [v1], url: "`+o.url+`"}
+`)
+	svc, err := wire([]string{"--config.file=" + cfg, "--twelvelabs.url=" + o.url}, o.lookupEnv, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) (int, string) {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", "5")
+		svc.handler.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	code, body := get("/probe?target=staging&module=whatever")
+	if got := testproc.Sum(testproc.ParseMetrics(t, body), "twelvelabs_embed_tasks", "api", "v1"); code != 200 || got != 30 {
+		t.Errorf("probe with a module: HTTP %d, %v tasks, want 200 and 30", code, got)
+	}
+	code, body = get("/probe?target=staging&debug=true")
+	for _, want := range []string{`Probe of account "staging" (organization "acme")`, "v1: the last listing succeeded", "30 tasks",
+		"Metrics that would have been returned:", `twelvelabs_up{api="v1"} 1`, "Account configuration:", "key_env: KEY_STAGING"} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Errorf("debug probe: HTTP %d, no %q in:\n%s", code, want, body)
+		}
+	}
+	code, body = get("/probe?target=broken&debug=true")
+	for _, want := range []string{"v1: the last listing failed", "reason key_rejected", "what to do: the API key is invalid or expired"} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Errorf("debug probe of a failing account: HTTP %d, no %q in:\n%s", code, want, body)
+		}
+	}
+	if code, _ := get("/probe?target=nope&debug=true"); code != 404 {
+		t.Errorf("debug probe of an unknown target: HTTP %d, want 404", code)
+	}
+	code, body = get("/config")
+	if code != 200 || !strings.Contains(body, "name: staging") || !strings.Contains(body, "requests_per_minute: 600") ||
+		!strings.Contains(body, "url: "+o.url) || strings.Contains(body, "concurrency") {
+		t.Errorf("/config: HTTP %d:\n%s", code, body)
+	}
+	_, body = get("/metrics")
+	mfs := testproc.ParseMetrics(t, body)
+	if v, _ := testproc.Value(mfs, "twelvelabs_exporter_account_info", map[string]string{"account": "staging", "organization": "acme"}); v != 1 {
+		t.Errorf("account_info{staging,acme} = %v, want 1", v)
+	}
+	if v, _ := testproc.Value(mfs, "twelvelabs_exporter_account_info", map[string]string{"account": "broken", "organization": ""}); v != 1 {
+		t.Errorf("account_info{broken,} = %v, want 1", v)
+	}
+	_, body = get("/")
+	if !strings.Contains(body, "/probe?target=broken") || !strings.Contains(body, "/config") {
+		t.Errorf("the landing page lists no /probe or /config:\n%s", body)
+	}
+	var all strings.Builder
+	for _, p := range []string{"/probe?target=staging&debug=true", "/probe?target=broken&debug=true", "/config", "/metrics", "/"} {
+		_, b := get(p)
+		all.WriteString(b)
+	}
+	for _, secret := range []string{"0123456789abcdef"} { // a piece of every key
+		if strings.Contains(all.String(), secret) {
+			t.Errorf("a page shows %q", secret)
+		}
+	}
+	// Without --config.file there is no file to show.
+	svc1, err := wire([]string{"--twelvelabs.url=" + o.url}, func(string) (string, bool) { return "tlk_x", true }, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	svc1.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/config", nil))
+	if rec.Code != 404 || !strings.Contains(rec.Body.String(), "no --config.file") {
+		t.Errorf("/config without a file: HTTP %d %q", rec.Code, rec.Body.String())
+	}
+}
+
+// --config.auto-reload reloads the file when its content changes, and
+// only then: one reload per change, none while it stays the same or
+// cannot be read, the configuration in use kept when the new one is bad.
+func TestAutoReloadFollowsTheContent(t *testing.T) {
+	o := newOrgs(t, map[string]int{"a": 5, "b": 5})
+	cfg := filepath.Join(t.TempDir(), "accounts.yml")
+	writeConfig(t, cfg, "accounts:\n  - {name: a, key_env: KEY_A}\n")
+	svc, err := wire([]string{"--config.file=" + cfg, "--config.auto-reload", "--config.auto-reload-interval=1s", "--twelvelabs.url=" + o.url}, o.lookupEnv, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go svc.targets.watch(ctx, 20*time.Millisecond)
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("after 5s: %s", what)
+			}
+		}
+	}
+	loads := svc.targets.reloadCount.Load()
+	time.Sleep(100 * time.Millisecond) // five ticks of an unchanged file
+	if n := svc.targets.reloadCount.Load(); n != loads {
+		t.Errorf("%d reloads of an unchanged file", n-loads)
+	}
+	writeConfig(t, cfg, "accounts:\n  - {name: a, key_env: KEY_A}\n  - {name: b, key_env: KEY_B}\n")
+	waitFor("account b loaded", func() bool { return svc.targets.account("b") != nil })
+	loads = svc.targets.reloadCount.Load()
+	writeConfig(t, cfg, "accounts:\n  - {name: a, key_fil: /x}\n") // bad: the configuration in use stays
+	waitFor("the bad file tried", func() bool { return svc.targets.reloadCount.Load() == loads+1 })
+	time.Sleep(100 * time.Millisecond)
+	if n := svc.targets.reloadCount.Load(); n != loads+1 || svc.targets.account("b") == nil || svc.targets.reloadOK.Load() {
+		t.Errorf("a bad file: %d reloads (want 1, not one per tick), account b kept %v, reload ok %v", n-loads, svc.targets.account("b") != nil, svc.targets.reloadOK.Load())
+	}
+	if err := os.Remove(cfg); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := svc.targets.reloadCount.Load(); n != loads+1 {
+		t.Errorf("%d reloads of a missing file, want none", n-loads-1)
+	}
+	// Without --config.file there is nothing to watch: a start-up error.
+	if _, err := wire([]string{"--config.auto-reload"}, o.lookupEnv, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "give --config.file") {
+		t.Errorf("--config.auto-reload without a file: %v", err)
 	}
 }

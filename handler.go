@@ -78,7 +78,17 @@ func newHandler(cfg *config, t *targets, logger *slog.Logger) (http.Handler, err
 		}
 		return exp, nil
 	})
-	mux.Handle("/probe", probes)
+	mux.Handle("/probe", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// module is taken and ignored (an account is the whole module),
+		// so that probe configurations written for blackbox_exporter's
+		// convention work as they are.
+		if r.URL.Query().Get("debug") == "true" {
+			t.debugProbe(w, r, scrapeTimeout(r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"), cfg.timeout, cfg.timeoutOffset))
+			return
+		}
+		probes.ServeHTTP(w, r)
+	}))
+	mux.HandleFunc("/config", t.serveConfig)
 	metrics := scrapes(base, func(*http.Request) (*collector.Exporter, error) { return t.fixed, nil })
 	instrumented := promhttp.InstrumentMetricHandler(base, metrics)
 	// A registry of each now: collectors that clash panic here, at start-up.
@@ -92,7 +102,11 @@ func newHandler(cfg *config, t *targets, logger *slog.Logger) (http.Handler, err
 			{Address: cfg.telemetryPath, Text: "Metrics", Description: "Task counts, media durations and exporter health"},
 		}
 		if cfg.configFile != "" {
-			links[0].Description = "The exporter's own metrics; each account's are at /probe?target=NAME"
+			links[0].Description = "The exporter's own metrics; each account's are on /probe"
+			links = append(links,
+				web.LandingLinks{Address: "/probe?target=" + t.firstAccount(), Text: "Probe",
+					Description: "One account's metrics: /probe?target=NAME, a name of --config.file (&debug=true: how its listings went)"},
+				web.LandingLinks{Address: "/config", Text: "Configuration", Description: "The accounts loaded from --config.file (no keys; URL passwords redacted)"})
 		}
 		links = append(links,
 			web.LandingLinks{Address: "/-/healthy", Text: "Health", Description: "Liveness probe"},

@@ -42,6 +42,8 @@ var keyEnvVars = []string{"TWELVELABS_API_KEY", "TWELVE_LABS_API_KEY"}
 type config struct {
 	configFile    string
 	configCheck   bool
+	autoReload    bool
+	reloadEvery   time.Duration
 	lifecycle     bool
 	apiURL        string
 	keyFile       string
@@ -71,6 +73,8 @@ func newApp() (*kingpin.Application, *config) {
 	app.Flag("config.file", "YAML file of the accounts to watch, served on /probe?target=NAME; without it the flags and environment define one account, served on /metrics.").
 		PlaceHolder("PATH").StringVar(&c.configFile)
 	app.Flag("config.check", "Check --config.file and exit: 0, or one line per problem.").BoolVar(&c.configCheck)
+	app.Flag("config.auto-reload", "Reload --config.file when its content changes (SIGHUP and POST /-/reload work either way).").BoolVar(&c.autoReload)
+	app.Flag("config.auto-reload-interval", "How often --config.auto-reload reads the file.").Default("30s").DurationVar(&c.reloadEvery)
 	app.Flag("web.enable-lifecycle", "Reload --config.file on POST /-/reload (SIGHUP always reloads).").BoolVar(&c.lifecycle)
 	app.Flag("twelvelabs.url", "Base URL of the TwelveLabs API, version included.").
 		Default("https://api.twelvelabs.io/v1.3").StringVar(&c.apiURL)
@@ -140,6 +144,10 @@ func (c *config) validate() error {
 		return fmt.Errorf("--web.telemetry-path=%q: want a path starting with /", c.telemetryPath)
 	case c.maxRequests < 0:
 		return fmt.Errorf("--web.max-requests=%d: want zero or more", c.maxRequests)
+	case c.reloadEvery < time.Second:
+		return fmt.Errorf("--config.auto-reload-interval=%s: want at least 1s", c.reloadEvery)
+	case c.autoReload && c.configFile == "":
+		return errors.New("--config.auto-reload: give --config.file, the file to watch")
 	case c.resync <= 0:
 		return fmt.Errorf("--twelvelabs.resync-interval=%s: want a positive duration", c.resync)
 	case c.maxModels < 1:
@@ -261,6 +269,9 @@ func run(args []string, stderr io.Writer) int {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	if svc.cfg.autoReload {
+		go svc.targets.watch(ctx, svc.cfg.reloadEvery)
+	}
 	served := make(chan error, 1)
 	go func() { served <- web.ListenAndServe(srv, svc.cfg.web, logger) }()
 	for waiting := true; waiting; {

@@ -115,7 +115,7 @@ func TestReadmeAccountsMetricsTableMatchesTheExposition(t *testing.T) {
 		_, body, _ := serve(svc.handler, nil)
 		var own []string // the families of the go, process and build collectors are documented elsewhere
 		for _, line := range strings.Split(body, "\n") {
-			if strings.Contains(line, "twelvelabs_exporter_config") || strings.Contains(line, "twelvelabs_exporter_accounts") ||
+			if strings.Contains(line, "twelvelabs_exporter_config") || strings.Contains(line, "twelvelabs_exporter_account") ||
 				strings.Contains(line, "twelvelabs_exporter_budget") {
 				own = append(own, line)
 			}

@@ -13,6 +13,8 @@ var (
 		"Unix time of the last successful load of --config.file.", nil, nil)
 	accountsDesc = prometheus.NewDesc("twelvelabs_exporter_accounts",
 		"Accounts configured in --config.file, each served on /probe?target=NAME.", nil, nil)
+	accountInfoDesc = prometheus.NewDesc("twelvelabs_exporter_account_info",
+		"1 for each account of --config.file (account: the /probe target), with its organisation (empty when it has none).", []string{"account", "organization"}, nil)
 	budgetRemainingDesc = prometheus.NewDesc("twelvelabs_exporter_budget_remaining_requests",
 		"Requests the organisation's budget (requests_per_minute, requests_per_day in --config.file) can pay for now.", []string{"organization"}, nil)
 	budgetExhaustedDesc = prometheus.NewDesc("twelvelabs_exporter_budget_exhausted_total",
@@ -24,7 +26,7 @@ var (
 // Describe and Collect export the configuration's state and the budgets on
 // /metrics; nothing without --config.file.
 func (t *targets) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{reloadOKDesc, reloadAtDesc, accountsDesc, budgetRemainingDesc, budgetExhaustedDesc, budgetWaitDesc} {
+	for _, d := range []*prometheus.Desc{reloadOKDesc, reloadAtDesc, accountsDesc, accountInfoDesc, budgetRemainingDesc, budgetExhaustedDesc, budgetWaitDesc} {
 		ch <- d
 	}
 }
@@ -44,6 +46,9 @@ func (t *targets) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(accountsDesc, prometheus.GaugeValue, float64(len(as.byName)))
+	for name, a := range as.byName {
+		ch <- prometheus.MustNewConstMetric(accountInfoDesc, prometheus.GaugeValue, 1, name, a.org.Name)
+	}
 	for org, b := range as.budgets {
 		ch <- prometheus.MustNewConstMetric(budgetRemainingDesc, prometheus.GaugeValue, b.remaining(), org)
 		ch <- prometheus.MustNewConstMetric(budgetExhaustedDesc, prometheus.CounterValue, float64(b.exhausted.Load()), org)

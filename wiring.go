@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -109,6 +111,40 @@ type targets struct {
 	reloadOK    atomic.Bool
 	reloadAt    atomic.Int64 // Unix seconds of the last successful load
 	reloadCount atomic.Uint64
+	digest      atomic.Pointer[[sha256.Size]byte] // of the content last loaded, or tried
+}
+
+// configDigest is the SHA-256 of --config.file's content.
+func configDigest(path string) ([sha256.Size]byte, error) {
+	raw, err := client.ReadRegularFile(path, maxConfigBytes, client.FileReadTimeout)
+	if err != nil {
+		return [sha256.Size]byte{}, err
+	}
+	return sha256.Sum256(raw), nil
+}
+
+// watch reloads --config.file whenever its content changes
+// (--config.auto-reload), until ctx ends. Content, not time:
+// a ConfigMap's update or an rsync may keep the time, or touch the file
+// without changing it. A file that cannot be read is left for the next
+// tick; the configuration in use stays.
+func (t *targets) watch(ctx context.Context, every time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		d, err := configDigest(t.flags.configFile)
+		if err != nil {
+			continue
+		}
+		if last := t.digest.Load(); last == nil || *last != d {
+			_ = t.reload("--config.auto-reload") // logged
+		}
+	}
 }
 
 // load reads --config.file and builds its accounts, keeping unchanged ones
@@ -117,6 +153,12 @@ func (t *targets) load() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.reloadCount.Add(1)
+	// The content about to be read, for watch: a file that changes
+	// after this is read again, one that fails stays failed until it
+	// changes.
+	if d, err := configDigest(t.flags.configFile); err == nil {
+		t.digest.Store(&d)
+	}
 	fc, err := readConfig(t.flags.configFile)
 	var as *accounts
 	if err == nil {
