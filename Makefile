@@ -21,11 +21,16 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o twelvelabs-simulator ./cmd/twelvelabs-simulator
 
 # The README's test command: everything under the race detector, then the
-# differential test of the incremental listing at full length (1,500
-# scrapes), which -race would slow ten-fold.
+# differential test of both listing modes against the simulator's own
+# aggregate at full length (200 scrapes in each of the API's behaviours),
+# which -race would slow ten-fold (it runs 60 there). -run names a test
+# that must exist: a run of no test fails.
 test:
 	$(GO) test -race -count=1 ./...
-	$(GO) test -count=1 -run '^TestIncrementalListingEqualsFullListing$$' -v ./collector
+	@log=$$(mktemp); $(GO) test -count=1 -run '^TestListingsEqualTheAPI$$' -v ./collector >$$log 2>&1; status=$$?; \
+	grep -E 'requests a scrape|^(ok|FAIL)' $$log; \
+	if [ $$status -ne 0 ] || ! grep -q -- '--- PASS: TestListingsEqualTheAPI ' $$log; then \
+		grep -v -E '^(=== |    --- PASS)' $$log | tail -60; rm -f $$log; echo "the differential test failed, or did not run"; exit 1; fi; rm -f $$log
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
