@@ -15,8 +15,8 @@ import (
 // The task state of a large account costs its 40 bytes a task and no
 // more: the start-up listing sizes the table from the API's total once,
 // not by appending (which left up to twice the table allocated, and as
-// much garbage). Peak RSS at 1,000 to 1,000,000 tasks is in the README's
-// Performance section (bench/memory.sh, in make bench).
+// much garbage). Peak RSS at 1,000 to 1,000,000 tasks is in docs/performance.md
+// (bench/memory.sh, in make bench).
 func TestStartupListingSizesTheTableOnce(t *testing.T) {
 	clock := &simClock{t: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)}
 	const key, n = "tlk_memory_0123456789", 7000 // appended one by one: a capacity of 9,011
