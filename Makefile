@@ -22,7 +22,7 @@ build:
 
 # The README's test command: the differential test of both listing modes
 # against the simulator's own aggregate at full length (200 scrapes in
-# each of the API's behaviours; -race would slow it ten-fold, and runs 60
+# each of the API's behaviours; -race would slow it ten-fold, and runs 30
 # there), then everything under the race detector, ending with a summary:
 # failures in full, and every skipped test with the reason it gave.
 # -run names a test that must exist: a run of no test fails.
@@ -31,7 +31,7 @@ test:
 	grep -E 'requests a scrape|^(ok|FAIL)' $$log; \
 	if [ $$status -ne 0 ] || ! grep -q -- '--- PASS: TestListingsEqualTheAPI ' $$log; then \
 		grep -v -E '^(=== |    --- PASS)' $$log | tail -60; rm -f $$log; echo "the differential test failed, or did not run"; exit 1; fi; rm -f $$log
-	$(GO) test -race -count=1 -json ./... | $(GO) run ./internal/testsummary
+	$(GO) test -race -count=1 -timeout 30m -json ./... | $(GO) run ./internal/testsummary
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
