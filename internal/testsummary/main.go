@@ -77,7 +77,7 @@ func (s *summary) add(e event) {
 	k := key{e.Package, e.Test}
 	switch e.Action {
 	case "build-output": // go 1.24 and later: the compiler's errors
-		fmt.Fprint(s.out, e.Output)
+		_, _ = io.WriteString(s.out, e.Output)
 	case "build-fail":
 		s.anyFail = true
 	case "output":
@@ -89,7 +89,7 @@ func (s *summary) add(e event) {
 			fmt.Fprintf(s.out, "--- FAIL: %s %s\n%s", e.Package, e.Test, strings.Join(s.buf[k], ""))
 		} else {
 			// The package's own output: build errors, panics, its FAIL line.
-			fmt.Fprint(s.out, strings.Join(s.buf[k], ""))
+			_, _ = io.WriteString(s.out, strings.Join(s.buf[k], ""))
 			s.elapsed[e.Package] = e.Elapsed
 			s.packages++
 		}
@@ -105,7 +105,7 @@ func (s *summary) add(e event) {
 		if e.Test == "" {
 			for _, line := range s.buf[k] {
 				if strings.HasPrefix(line, "ok") {
-					fmt.Fprint(s.out, line)
+					_, _ = io.WriteString(s.out, line)
 				}
 			}
 			s.elapsed[e.Package] = e.Elapsed
