@@ -140,6 +140,7 @@ func differential(t *testing.T, mode apiMode, scrapes int) {
 	exporters := []*Exporter{inc, full}
 
 	requests := make([]int64, len(exporters))
+	steady := make([]int64, len(exporters)) // after the start-up listing
 	diffs := make([]int, len(exporters))
 	for s := range scrapes {
 		switch s % 100 {
@@ -162,7 +163,11 @@ func differential(t *testing.T, mode apiMode, scrapes int) {
 		for i, e := range exporters {
 			before := sim.Requests(simulator.V1) + sim.Requests(simulator.V2)
 			got := taskSeries(t, e.Collector(context.Background()))
-			requests[i] += sim.Requests(simulator.V1) + sim.Requests(simulator.V2) - before
+			spent := sim.Requests(simulator.V1) + sim.Requests(simulator.V2) - before
+			requests[i] += spent
+			if s > 0 {
+				steady[i] += spent
+			}
 			for _, api := range client.APIs {
 				if got[`twelvelabs_up{api=`+string(api)+`}`] != 1 {
 					t.Fatalf("%s scrape %d: %s listing of %s failed: %v", mode.name, s, e.opts.Listing, api, e.state.get(api).last.err)
@@ -194,8 +199,11 @@ func differential(t *testing.T, mode apiMode, scrapes int) {
 	perScrape := func(i int) float64 { return float64(requests[i]) / float64(scrapes) }
 	t.Logf("%-18s %d scrapes, both APIs: incremental %.2f requests a scrape, full %.2f; %v resyncs on a mismatch",
 		mode.name, scrapes, perScrape(0), perScrape(1), resyncs(t, inc, resyncMismatch))
-	if !mode.noTotals && requests[0]*4 > requests[1] {
-		t.Errorf("incremental listing used %d requests, more than a quarter of the full listing's %d", requests[0], requests[1])
+	// After start-up (a full listing in both modes), over a run long
+	// enough for the API's bursts to average out: a short run (-race) is
+	// one burst of ties and a batch in 30 scrapes.
+	if !mode.noTotals && scrapes >= 100 && steady[0]*4 > steady[1] {
+		t.Errorf("after start-up, the incremental listing used %d requests, more than a quarter of the full listing's %d", steady[0], steady[1])
 	}
 	problems, err := testutil.CollectAndLint(inc.Collector(context.Background()))
 	if err != nil || len(problems) != 0 {

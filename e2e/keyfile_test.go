@@ -66,7 +66,7 @@ func TestBinaryRefusesKeyFilesThatAreNotRegular(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := failFast(t, nil, "--config.file="+cfg, "--config.check")
-		want := "twelvelabs_exporter: " + cfg + `: account "a": key_file: API key file ` + fifo + " is a named pipe, not a regular file: point it at a file holding the key"
+		want := "twelvelabs_exporter: " + cfg + `:2: account "a": key_file: API key file ` + fifo + " is a named pipe, not a regular file: point it at a file holding the key"
 		if strings.TrimSpace(out) != want {
 			t.Errorf("output %q\nwant %q", out, want)
 		}
