@@ -5,7 +5,12 @@
 #
 # Prints what to open and what to run: URLs checked against the Prometheus
 # and Alertmanager found, faults to inject into the simulator, each with its
-# undo. Ctrl-C (or SIGTERM) stops every process it started; the logs stay.
+# undo. Says what it builds while it builds, and how long that took.
+# Ctrl-C (SIGINT to make, this script and its children), SIGTERM or SIGHUP,
+# at any moment, stops every process it started, removes the binaries and
+# databases, keeps the logs and exits 0, so that make reports no error (make
+# itself, interrupted too, then ends by the SIGINT as any program does).
+# A second Ctrl-C while it stops kills what has not stopped yet.
 #
 # Environment:
 #   SIM_PORT, EXPORTER_PORT, PROM_PORT, AM_PORT  ports (10158, 10157, 19090, 19093);
@@ -17,6 +22,52 @@
 #
 # demo/check.sh checks this script: bash demo/check.sh.
 set -euo pipefail
+
+say() { printf 'demo: %s\n' "$*"; }
+fail() { printf 'demo: %s\n' "$*" >&2; exit 1; }
+
+# Stopping comes first, so that a Ctrl-C at any moment, even during the
+# checks below or the build, ends in the same clean exit 0.
+work='' made_work=0 pids=() names=() hurry=0 stopping=stopping
+stop() {
+  local rc=$1 i n pid alive
+  set +e
+  trap 'hurry=1' INT TERM HUP # a second Ctrl-C: kill what is left at once
+  trap - EXIT
+  ((rc == 0)) && echo && say "$stopping"
+  for pid in ${pids[@]+"${pids[@]}"}; do kill -TERM "$pid" 2>/dev/null; done
+  # Up to 10 s to stop (Prometheus flushes its head block), then SIGKILL.
+  for ((n = 0; n < 100 && !hurry; n++)); do
+    alive=''
+    for i in ${pids[@]+"${!pids[@]}"}; do kill -0 "${pids[i]}" 2>/dev/null && alive="$alive, ${names[i]}"; done
+    [[ -n $alive ]] || break
+    ((n == 20)) && say "waiting for ${alive#, } to stop (up to 10 s in all; Ctrl-C again kills now)"
+    sleep 0.1
+  done
+  for i in ${pids[@]+"${!pids[@]}"}; do
+    if kill -0 "${pids[i]}" 2>/dev/null; then
+      if ((hurry)); then say "${names[i]} killed"; else say "${names[i]} did not stop within 10 s: killed"; fi
+      kill -KILL "${pids[i]}" 2>/dev/null
+    fi
+  done
+  wait 2>/dev/null
+  if [[ -z $work ]]; then
+    ((rc == 0)) && say "stopped before anything ran"
+  elif ((rc == 0 && ${#pids[@]} == 0 && made_work)); then
+    # Interrupted before anything ran (during the build): nothing to keep.
+    rm -rf "$work"
+    say "stopped before anything ran; $work removed"
+  else
+    # The binaries and the databases go; the logs and configs stay.
+    rm -rf "${work:?}/bin" "${work:?}/prometheus-data" "${work:?}/alertmanager-data"
+    say "stopped; logs kept in $work:"
+    for f in "$work"/*.log; do [[ -e $f ]] && printf '  %s\n' "$f"; done
+  fi
+  exit "$rc"
+}
+trap 'stop 0' INT TERM HUP
+trap 'stop $?' EXIT
+
 cd "$(dirname "$0")/.."
 
 HOST=127.0.0.1
@@ -27,9 +78,6 @@ PROM_PORT=${PROM_PORT:-19090}
 AM_PORT=${AM_PORT:-19093}
 DEMO_TIMEOUT=${DEMO_TIMEOUT:-0}
 START_TIMEOUT=60 # seconds for everything to answer, on a busy machine too
-
-say() { printf 'demo: %s\n' "$*"; }
-fail() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 
 command -v go >/dev/null 2>&1 || fail "needs Go (https://go.dev/dl/)"
 command -v curl >/dev/null 2>&1 || fail "needs curl (apt-get install -y curl)"
@@ -107,11 +155,11 @@ if [[ -n ${DEMO_DIR:-} ]]; then
   work=$(cd "$DEMO_DIR" && pwd)
 else
   work=$(mktemp -d "${TMPDIR:-/tmp}/twelvelabs-demo.XXXXXX")
+  made_work=1
 fi
 mkdir -p "$work/bin"
 
 # Processes started, by name; each logs to $work/NAME.log.
-pids=() names=()
 start() {
   local name=$1
   shift
@@ -119,38 +167,23 @@ start() {
   pids+=($!)
   names+=("$name")
 }
-stop() {
-  local rc=$1 i n
-  trap - INT TERM EXIT
-  ((rc == 0)) && echo && say "stopping"
-  for pid in ${pids[@]+"${pids[@]}"}; do kill -TERM "$pid" 2>/dev/null || true; done
-  # Up to 10 s to stop (Prometheus flushes its head block), then SIGKILL.
-  for ((n = 0; n < 100; n++)); do
-    alive=0
-    for pid in ${pids[@]+"${pids[@]}"}; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    ((alive)) || break
-    sleep 0.1
-  done
-  for i in ${pids[@]+"${!pids[@]}"}; do
-    if kill -0 "${pids[i]}" 2>/dev/null; then
-      say "${names[i]} did not stop within 10 s: killed"
-      kill -KILL "${pids[i]}" 2>/dev/null || true
-    fi
-  done
-  wait 2>/dev/null || true
-  # The binaries and the databases go; the logs and configs stay.
-  rm -rf "${work:?}/bin" "${work:?}/prometheus-data" "${work:?}/alertmanager-data"
-  say "stopped; logs kept in $work:"
-  for f in "$work"/*.log; do [[ -e $f ]] && printf '  %s\n' "$f"; done
-  exit "$rc"
-}
-trap 'stop 0' INT TERM
-trap 'stop $?' EXIT
 
-# A process that exited: its name and the end of its log, then stop.
+# A process that exited. Stopped by a signal from outside (status 0 after
+# SIGINT or SIGTERM, as they all do, or killed by one of them), it was a
+# Ctrl-C this script did not see: a script's background job runs with
+# SIGINT ignored, and Go programs take it all the same. Then stop the others
+# and exit 0, as on a Ctrl-C. Else its status and the end of its log, and
+# exit 1.
 died() {
-  local i=$1
-  say "${names[i]} exited; the end of $work/${names[i]}.log:" >&2
+  local i=$1 st=0
+  wait "${pids[i]}" 2>/dev/null || st=$?
+  case $st in
+  0 | 130 | 143)
+    stopping="the ${names[i]} stopped (exit status $st), as on a Ctrl-C or a SIGTERM: stopping the others"
+    stop 0
+    ;;
+  esac
+  say "${names[i]} exited with status $st; the end of $work/${names[i]}.log:" >&2
   tail -n 5 "$work/${names[i]}.log" | sed 's/^/  /' >&2
   exit 1
 }
@@ -165,9 +198,67 @@ wait_ready() { # wait_ready INDEX URL: until URL answers 2xx, while the process 
   done
 }
 
-say "building into $work/bin"
-go build -o "$work/bin/twelvelabs_exporter" .
-go build -o "$work/bin/twelvelabs-simulator" ./cmd/twelvelabs-simulator
+# build WHAT OUTPUT PACKAGE: go build into $work/bin/OUTPUT, saying what it
+# builds, how far it is (go build -v names each package it compiles: a line
+# rewritten in place on a terminal, else a line every 15 s) and how long it
+# took. The first build compiles some 300 packages (Go's own included) and
+# takes a minute or more; later ones come from Go's build cache. The
+# compiler's output goes to $work/build.log too. Go's own temporary files go
+# under $work/bin (GOTMPDIR), which stopping removes: go build killed by a
+# Ctrl-C leaves its go-build* directory behind.
+pkg_re='^[A-Za-z0-9._~/+-]+$' # a line of go build -v naming a package
+build() {
+  local what=$1 out=$2 pkg=$3 todo t0=$SECONDS n
+  # How many packages are not in the build cache yet (downloading modules
+  # first if need be, and saying so).
+  mkdir -p "$work/bin/go-tmp"
+  todo=$({ GOTMPDIR=$work/bin/go-tmp go list -deps -f '{{if .Stale}}{{.ImportPath}}{{end}}' "$pkg" 2>&1 1>&3 |
+    { grep '^go: download' || true; } >&2; } 3>&1 | { grep -c . || true; }) || true
+  todo=${todo:-0}
+  if ((todo > 20)); then
+    say "building the $what: $todo packages to compile (a first build takes a minute or more)…"
+  else
+    say "building the $what…"
+  fi
+  echo "# go build -v -o $work/bin/$out $pkg" >>"$work/build.log"
+  if ! GOTMPDIR=$work/bin/go-tmp go build -v -o "$work/bin/$out" "$pkg" 2>&1 | progress "$todo" 3>>"$work/build.log"; then
+    fail "building the $what failed: go build -o $work/bin/$out $pkg (its output above and in $work/build.log)"
+  fi
+  n=$(sed -n "/^# go build -v -o [^ ]*\/$out /,\$p" "$work/build.log" | grep -cE "$pkg_re" || true)
+  if ((n > 1)); then
+    say "built the $what in $((SECONDS - t0)) s ($n packages compiled)"
+  else
+    say "built the $what in $((SECONDS - t0)) s (from Go's build cache)"
+  fi
+}
+# progress TODO: reads go build -v's output; shows the count of packages
+# compiled, passes anything else (errors, go: downloading) on to stderr.
+progress() {
+  local todo=$1 t0=$SECONDS last=$SECONDS n=0 line tty=0 of
+  [[ -t 1 ]] && tty=1
+  while IFS= read -r line; do
+    printf '%s\n' "$line" >&3
+    if [[ $line =~ $pkg_re ]]; then
+      n=$((n + 1))
+      of=$n
+      ((n <= todo)) && of="$n/$todo"
+      if ((tty)); then
+        ((${#line} > 40)) && line=…${line: -39}
+        printf '\r\033[Kdemo:   %s packages compiled, %d s: %s' "$of" $((SECONDS - t0)) "$line"
+      elif ((SECONDS - last >= 15)); then
+        say "  $of packages compiled, $((SECONDS - t0)) s"
+        last=$SECONDS
+      fi
+    else
+      ((tty && n)) && printf '\r\033[K'
+      printf '%s\n' "$line" >&2
+    fi
+  done
+  ((tty && n)) && printf '\r\033[K'
+  return 0
+}
+build exporter twelvelabs_exporter .
+build simulator twelvelabs-simulator ./cmd/twelvelabs-simulator
 
 SIM=http://$HOST:$SIM_PORT EXPORTER=http://$HOST:$EXPORTER_PORT
 PROM=http://$HOST:$PROM_PORT AM=http://$HOST:$AM_PORT
@@ -204,6 +295,8 @@ if [[ -n $prom_bin ]]; then
     --web.listen-address="$HOST:$PROM_PORT"
 fi
 
+running=$(printf ", %s" "${names[@]}")
+say "started the ${running#, } on $HOST; waiting for them to answer"
 for i in "${!names[@]}"; do
   case ${names[i]} in
   simulator) wait_ready "$i" "$SIM/_sim/config" ;;
