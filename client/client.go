@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -417,11 +418,11 @@ func (c *Client) Page(ctx context.Context, q Query, n int) (PageResult, error) {
 	return r, nil
 }
 
-// documentedStatus tells whether s is one of the statuses the API
-// documents for embedding tasks, each of which it filters by exactly.
-func documentedStatus(s string) bool {
-	return s == "processing" || s == "ready" || s == "failed"
-}
+// Statuses are the statuses the API documents for embedding tasks, each
+// of which it filters by exactly.
+var Statuses = []string{"processing", "ready", "failed"}
+
+func documentedStatus(s string) bool { return slices.Contains(Statuses, s) }
 
 // trustedTotal is a page's total_results, or -1 when page n itself, of
 // tasks on it at limit a page, disproves it (fewer tasks counted than the

@@ -45,7 +45,7 @@ var (
 	scrapeDescs = []*prometheus.Desc{tasksDesc, videoDesc, audioDesc, oldestDesc, upDesc, durationDesc, pagesDesc, lastSuccessDesc, foldedDesc, skewDesc}
 
 	// knownStatuses are exported for every model seen, zero or not.
-	knownStatuses = []string{"processing", "ready", "failed"}
+	knownStatuses = client.Statuses
 )
 
 // scrape is the collector of one scrape.
