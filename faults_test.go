@@ -144,7 +144,9 @@ func TestFaultMatrix(t *testing.T) {
 		}, up: 1, codes: map[string]float64{"429": 1, "200": 3 + verify}},
 		{name: "429 without Retry-After, then healthy", fault: func(*faultAPI) faultFunc {
 			return firstN(1, 429, nil, `{"code":"too_many_requests","message":"slow down"}`)
-		}, up: 1, codes: map[string]float64{"429": 1, "200": 3 + verify}},
+			// The wait is 1 to 2 s (jittered): the scrape's timeout leaves
+			// room for it and the pages after it on a loaded machine.
+		}, up: 1, codes: map[string]float64{"429": 1, "200": 3 + verify}, timeout: "6"},
 		{name: "429 Retry-After past the deadline", fault: func(*faultAPI) faultFunc {
 			return always(429, map[string]string{"Retry-After": "3600"}, `{"code":"too_many_requests","message":"slow down"}`)
 		}, up: 0, reason: "rate_limited", codes: map[string]float64{"429": 1}, logHas: "would pass the listing's deadline", scrapeMax: 1500 * time.Millisecond},
