@@ -235,3 +235,26 @@ func TestListingReusesConnections(t *testing.T) {
 		t.Errorf("%d connections for 3 listings of 20 pages, want at most %d", n, 2*(DefaultConcurrency+1))
 	}
 }
+
+// A task created exactly at ended_at is outside the window the API was
+// asked for, unless the caller has learned that the API counts ended_at
+// inclusively: then it is one of the window's.
+func TestATaskAtEndedAtIsInsideOnlyWhenTheEndIsInclusive(t *testing.T) {
+	body := `{"data":[{"_id":"at-end","created_at":"2026-11-20T12:00:00Z"},{"_id":"in","created_at":"2026-11-20T11:59:59Z"}],
+	"page_info":{"total_page":1,"total_results":2}}`
+	for _, inclusive := range []bool{false, true} {
+		srv := httptest.NewServer(http.HandlerFunc(status(200, nil, body)))
+		c, err := New(Config{BaseURL: srv.URL + "/v1.3", Key: StaticKey(testKey), Concurrency: 1, MaxPages: 10, Now: func() time.Time { return testNow }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := week(V1)
+		q.End, q.EndInclusive = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC), inclusive
+		l, err := c.List(context.Background(), q)
+		srv.Close()
+		want := map[bool]int{false: 1, true: 2}[inclusive]
+		if err != nil || l.Tasks != want || l.Tasks+l.OutsideWindow != 2 {
+			t.Errorf("inclusive %v: err %v, %d tasks counted, %d outside; want %d counted", inclusive, err, l.Tasks, l.OutsideWindow, want)
+		}
+	}
+}

@@ -91,5 +91,6 @@ func (s *idSet) addPage(l *Listing, tasks []task, q Query) {
 // inWindow tells whether t's creation is in q's window; a task whose
 // created_at could not be read is taken as in.
 func (q *Query) inWindow(t *task) bool {
-	return t.Created.IsZero() || ((q.Start.IsZero() || !t.Created.Before(q.Start)) && (q.End.IsZero() || t.Created.Before(q.End)))
+	return t.Created.IsZero() || ((q.Start.IsZero() || !t.Created.Before(q.Start)) &&
+		(q.End.IsZero() || t.Created.Before(q.End) || (q.EndInclusive && t.Created.Equal(q.End))))
 }

@@ -36,6 +36,11 @@ type Query struct {
 	Start, End time.Time
 	// Status is "", processing, ready or failed.
 	Status string
+	// EndInclusive takes a task created exactly at End as inside: an API
+	// that counts ended_at inclusively lists it, and a caller that has
+	// seen it do so says so, so that such a task is counted, not dropped
+	// as listed outside the window.
+	EndInclusive bool
 	// Limit is the page_limit sent; 0 takes Config.PageLimit. A page of
 	// one answers how many tasks match (total_results) in one request.
 	Limit int

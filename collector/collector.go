@@ -236,18 +236,24 @@ func (e *Exporter) clockSkew() (time.Duration, bool) {
 	return sk.ClockSkew()
 }
 
-// window is the look-back ending now on the API's clock (by the skew its
-// Date header shows), and never before now on ours: a Date header that is
-// behind the API's own created_at (a proxy's, a wrong server clock) must
-// not hide the newest tasks, while one ahead of ours may well be right.
-// The start follows the API's clock either way: that is where it deletes.
+// window is the look-back on both clocks, ours and the API's (by the skew
+// its Date header shows): it starts a look-back before the earlier of the
+// two and ends at the later. A Date header behind the API's own created_at
+// (a proxy's, a wrong server clock) must not hide the newest tasks, nor one
+// ahead of them (a day ahead, while created_at follows the real clock) drop
+// the oldest tasks the API still lists; while the API's clock really runs
+// ahead, the part of the window before its retention edge is empty, and
+// costs nothing.
 func (e *Exporter) window(api client.API, now time.Time) client.Query {
-	skew := e.skew()
-	q := client.LastWindow(api, now.Add(skew), e.opts.Lookback)
-	if skew < 0 {
-		q.End = client.LastWindow(api, now, e.opts.Lookback).End
+	ours := client.LastWindow(api, now, e.opts.Lookback)
+	theirs := client.LastWindow(api, now.Add(e.skew()), e.opts.Lookback)
+	if theirs.Start.Before(ours.Start) {
+		ours.Start = theirs.Start
 	}
-	return q
+	if theirs.End.After(ours.End) {
+		ours.End = theirs.End
+	}
+	return ours
 }
 
 // listOnTheAPIClock lists api's window on the API's clock. That clock is
@@ -265,7 +271,8 @@ func (e *Exporter) listOnTheAPIClock(ctx context.Context, api client.API, start 
 		return l, err
 	}
 	again := e.window(api, start)
-	if d := again.End.Sub(q.End); d < minSkew && d > -minSkew {
+	near := func(x, y time.Time) bool { d := x.Sub(y); return d < minSkew && d > -minSkew }
+	if near(again.Start, q.Start) && near(again.End, q.End) {
 		return l, nil
 	}
 	empty, requests := e.emptyBetween(ctx, api, q, again)

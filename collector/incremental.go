@@ -37,6 +37,11 @@ type taskState struct {
 	incRequests int
 	// window is the last window listed, on the API's clock.
 	window client.Query
+	// endInclusive: the API has been seen to count tasks created exactly
+	// at ended_at (learned from its pages, kept for the account's life).
+	endInclusive bool
+	// twice are the _id hashes last found listed at two creation times.
+	twice map[uint64]struct{}
 }
 
 // nextCost estimates the requests of api's next listing: what the last
@@ -110,6 +115,13 @@ func (e *Exporter) list(ctx context.Context, api client.API, q client.Query, now
 	s.pages, s.requests = spentPages, spentRequests
 	if err := s.full(); err != nil {
 		s.restore()
+		if s.passed {
+			// The pass is whole, and what failed is its verification (the
+			// API's answers contradict each other): the next scrape
+			// reconciles from it, and verifies it all again, rather than
+			// list the window in full once more.
+			ts.table, ts.lastSync = table, now
+		}
 		return &client.Listing{Pages: s.pages, Requests: s.requests, Duration: e.opts.Now().Sub(now)}, err
 	}
 	ts.table, ts.lastSync = table, now

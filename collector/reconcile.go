@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -39,6 +40,8 @@ var (
 	errNoTotals = errors.New("the API sends no total_results")
 	// errUnsettled: a range read whole keeps disagreeing with its count.
 	errUnsettled = fmt.Errorf("%w: its pages and counts do not settle", client.ErrInconsistent)
+	// errTwice: one _id listed at two creation times.
+	errTwice = fmt.Errorf("%w: it lists one task twice", client.ErrInconsistent)
 )
 
 // Limits of the reconciliation.
@@ -54,6 +57,11 @@ const (
 	// findRounds bounds the rounds of findLeft: each finds the tasks
 	// without a readable created_at in narrower ranges.
 	findRounds = 8
+	// confirmRounds bounds the rounds of confirm: a status whose tasks a
+	// later step moved is verified again. A task that finishes between two
+	// status counts costs one round; an API that counts a task in two
+	// statuses at once moves it back and forth in every round.
+	confirmRounds = 2
 	// budgetSlack is what an incremental reconciliation may spend on top
 	// of a full listing's pages: the status counts and a few narrowing
 	// steps, so that a small account is not relisted for one disagreement.
@@ -89,10 +97,63 @@ type syncer struct {
 	// that a task found again in its new status is news once, not a new
 	// task.
 	gone map[uint64]taskRec
+	// ts is the API's task state: what it learned of the API (ended_at
+	// inclusive, tasks listed twice) outlives one reconciliation.
+	ts *taskState
+	// passed: a full listing's pass is complete; what fails after it is
+	// its verification, and the next reconciliation takes it from there.
+	passed bool
+	// verified is, per status ("" for all), how many tasks the table held
+	// in the window when that status's count was last verified: a later
+	// step that changes it (a task moved to another status) is verified
+	// again before the listing is served.
+	verified map[string]int
+	// added are the _id hashes of the tasks the table did not hold before
+	// this reconciliation, when trackAdded (a full listing's pass keeps
+	// its own _ids distinct): each must be held once.
+	added      []uint64
+	trackAdded bool
 }
 
 func (e *Exporter) newSyncer(ctx context.Context, api client.API, tt *taskTable, pager Pager, win client.Query, now time.Time) *syncer {
-	return &syncer{e: e, api: api, tt: tt, pager: pager, ctx: ctx, now: now, seen: now.Add(e.skew()), win: win, label: e.label(api)}
+	ts := e.tasks[api]
+	return &syncer{e: e, api: api, tt: tt, pager: pager, ctx: ctx, now: now, seen: now.Add(e.skew()), win: win, label: e.label(api),
+		ts: ts, verified: map[string]int{}, trackAdded: true}
+}
+
+// hi is where the table's range of the tasks the API counts in [a, b)
+// ends: past b when the API counts ended_at inclusively.
+func (s *syncer) hi(b int64) int64 {
+	if s.ts.endInclusive {
+		return b + 1
+	}
+	return b
+}
+
+// learn takes what a page shows of how the API bounds its ranges: a task
+// listed with a created_at exactly at ended_at is one the API counts
+// there (the documentation says "before"; an API may not keep to it, and
+// with whole-second created_at every task of the boundary second is
+// counted in both ranges around it unless the exporter counts as the API
+// does).
+func (s *syncer) learn(q client.Query, tasks []client.Task) {
+	if s.ts.endInclusive {
+		return
+	}
+	for _, t := range tasks {
+		if t.Outside && !t.Created.IsZero() && t.Created.Equal(q.End) {
+			s.ts.endInclusive = true
+			s.e.opts.Logger.Info("the API counts tasks created exactly at ended_at; counting as it does",
+				"api", string(s.api), "ended_at", q.End.Format(time.RFC3339))
+			return
+		}
+	}
+}
+
+// inside tells whether a task listed for [a, b) is in the range as the
+// API counts it.
+func (s *syncer) inside(t client.Task, b int64) bool {
+	return !t.Outside || (s.ts.endInclusive && !t.Created.IsZero() && t.Created.UnixMicro() == b)
 }
 
 // seconds is a whole-second instant in Unix microseconds: the API takes
@@ -118,10 +179,14 @@ func (s *syncer) probe(a, b int64, status string, n int) (client.PageResult, err
 	if s.requests >= s.budget {
 		return client.PageResult{}, errOverBudget
 	}
-	q := client.Query{API: s.api, Start: time.UnixMicro(a).UTC(), End: time.UnixMicro(b).UTC(), Status: status, Limit: client.MaxPageLimit}
+	q := client.Query{API: s.api, Start: time.UnixMicro(a).UTC(), End: time.UnixMicro(b).UTC(), Status: status, Limit: client.MaxPageLimit,
+		EndInclusive: s.ts.endInclusive}
 	p, err := s.pager.Page(s.ctx, q, n)
 	s.pages++
 	s.requests += p.Requests
+	if err == nil {
+		s.learn(q, p.Tasks)
+	}
 	return p, err
 }
 
@@ -138,6 +203,9 @@ func (s *syncer) observe(t client.Task, a, b int64) taskRec {
 	}
 	if !existed {
 		prev, existed = s.gone[r.hash]
+	}
+	if !existed && s.trackAdded && t.HasID {
+		s.added = append(s.added, r.hash)
 	}
 	s.e.lifecycle.seen(s.api, t, s.tt.statusOf(prev), existed, s.seen, s.label)
 	if !existed {
@@ -172,9 +240,58 @@ func (s *syncer) hint(tasks []client.Task) (allNew bool) {
 // drop tasks from it (soft-deleted ones), or page by less than it says.
 func complete(p client.PageResult) bool {
 	if p.Total >= 0 {
-		return len(p.Tasks) >= p.Total
+		// More tasks than the count is a count that lags its pages: a
+		// short page is still the whole range (the pages are what is
+		// there), but a full one may have more pages after it.
+		return len(p.Tasks) == p.Total || (len(p.Tasks) > p.Total && len(p.Tasks) < p.Limit)
 	}
 	return len(p.Tasks) < p.Limit
+}
+
+// whole is the tasks of [a, b) in a status whose page 1, p, is complete:
+// p's, unless p lacks a task the table holds there. Then its count may
+// lag its pages, with a page cut short by a task the API dropped from it,
+// or a full page of 50 that a count of 50 calls whole while a 51st task is
+// listed on page 2; so the pages after it are read while they bring tasks
+// not yet seen: one request more when the held task is really gone.
+func (s *syncer) whole(a, b int64, status string, p client.PageResult) ([]client.Task, error) {
+	if p.Limit <= 0 {
+		return p.Tasks, nil
+	}
+	onPage := make(map[uint64]struct{}, len(p.Tasks))
+	for _, t := range p.Tasks {
+		onPage[t.IDHash] = struct{}{}
+	}
+	i, j := s.tt.span(a, s.hi(b))
+	st := s.tt.status(status)
+	lacks := false
+	for _, r := range s.tt.recs[i:j] {
+		if _, ok := onPage[r.hash]; !ok && r.flags&recNoCreated == 0 && (st == -1 || int(r.status) == st) {
+			lacks = true
+			break
+		}
+	}
+	if !lacks {
+		return p.Tasks, nil
+	}
+	tasks := slices.Clone(p.Tasks)
+	for n := 2; ; n++ {
+		np, err := s.probe(a, b, status, n)
+		if err != nil {
+			return nil, err
+		}
+		news := false
+		for _, t := range np.Tasks {
+			if _, ok := onPage[t.IDHash]; !ok {
+				onPage[t.IDHash] = struct{}{}
+				tasks = append(tasks, t)
+				news = true
+			}
+		}
+		if !news {
+			return tasks, nil
+		}
+	}
 }
 
 // take makes tasks, read whole, the tasks of [a, b) in a status.
@@ -182,7 +299,7 @@ func (s *syncer) take(a, b int64, status string, tasks []client.Task) {
 	batch := make([]taskRec, 0, len(tasks))
 	seen := make(map[uint64]struct{}, len(tasks))
 	for _, t := range tasks {
-		if t.Outside {
+		if !s.inside(t, b) {
 			s.outside++
 			continue
 		}
@@ -196,7 +313,7 @@ func (s *syncer) take(a, b int64, status string, tasks []client.Task) {
 	}
 	slices.SortFunc(batch, compareRecs)
 	batch = slices.CompactFunc(batch, func(x, y taskRec) bool { return compareRecs(x, y) == 0 })
-	for _, r := range s.tt.replace(a, b, status, batch) {
+	for _, r := range s.tt.replace(a, s.hi(b), status, batch) {
 		if s.gone == nil {
 			s.gone = map[uint64]taskRec{}
 		}
@@ -225,7 +342,11 @@ func (s *syncer) restore() {
 // most often, and a request at each end settles it.
 func (s *syncer) narrow(a, b int64, status string, p client.PageResult, edge bool) error {
 	if complete(p) {
-		s.take(a, b, status, p.Tasks)
+		tasks, err := s.whole(a, b, status, p)
+		if err != nil {
+			return err
+		}
+		s.take(a, b, status, tasks)
 		return nil
 	}
 	if p.Total < 0 {
@@ -239,7 +360,7 @@ func (s *syncer) narrow(a, b int64, status string, p client.PageResult, edge boo
 		return nil
 	}
 	s.hint(p.Tasks)
-	if s.tt.count(a, b, status) == p.Total {
+	if s.tt.count(a, s.hi(b), status) == p.Total {
 		return nil
 	}
 	if b-a <= second {
@@ -255,21 +376,16 @@ func (s *syncer) narrow(a, b int64, status string, p client.PageResult, edge boo
 		s.take(a, b, status, tasks)
 		return nil
 	}
-	// The parts are settled in turn; once the rest's held count equals
-	// the parent's count less the parts settled, the rest is right. Else
-	// (a change there, or the API's counts disagreeing with each other, as
-	// a total that lags does) the next part is asked.
-	parts := s.split(a, b, edge)
-	settled := 0
-	for k, part := range parts {
-		if k > 0 {
-			rest := 0
-			for _, r := range parts[k:] {
-				rest += s.tt.count(r[0], r[1], status)
-			}
-			if rest == p.Total-settled {
-				return nil
-			}
+	// The parts are settled in turn; once the range's held count equals
+	// its count, the parts not yet asked are right (with the parts settled
+	// agreeing, they hold what the API counts there). Else (a change
+	// there, or the API's counts disagreeing with each other, as a total
+	// that lags does) the next part is asked. The parent's held count, not
+	// a sum of the parts', is compared: an API that counts ended_at
+	// inclusively counts a boundary instant in both parts around it.
+	for k, part := range s.split(a, b, edge) {
+		if k > 0 && s.tt.count(a, s.hi(b), status) == p.Total {
+			return nil
 		}
 		pp, err := s.probe(part[0], part[1], status, 1)
 		if err != nil {
@@ -278,7 +394,6 @@ func (s *syncer) narrow(a, b int64, status string, p client.PageResult, edge boo
 		if err := s.narrow(part[0], part[1], status, pp, false); err != nil {
 			return err
 		}
-		settled += s.tt.count(part[0], part[1], status)
 	}
 	return nil
 }
@@ -352,7 +467,7 @@ func (s *syncer) readTie(a, b int64, status string, p client.PageResult) error {
 // pages: the pages are what is there.
 func (s *syncer) readAll(a, b int64, status string, p client.PageResult) ([]client.Task, error) {
 	if complete(p) {
-		return p.Tasks, nil
+		return s.whole(a, b, status, p)
 	}
 	if p.Total < 0 {
 		return s.readToEnd(a, b, status, p)
@@ -385,7 +500,10 @@ func (s *syncer) readAll(a, b int64, status string, p client.PageResult) ([]clie
 			}
 			news := len(byID) > before
 			full := len(np.Tasks) >= np.Limit
-			if (!news && n >= pages) || (len(byID) >= target && (n >= pages || !full)) {
+			// More tasks than the count (a count that lags its pages)
+			// ends at a short page only: the pages the count promises
+			// are not all there are.
+			if (!news && n >= pages) || (len(byID) == target && n >= pages) || (len(byID) >= target && !full) {
 				break
 			}
 		}
@@ -435,7 +553,7 @@ func (s *syncer) findLeft() error {
 			k++
 			for ; k < len(left); k++ {
 				nb := floorSecond(left[k].created) + second
-				if s.tt.count(a, nb, "")+missing+1 > client.MaxPageLimit {
+				if s.tt.count(a, s.hi(nb), "")+missing+1 > client.MaxPageLimit {
 					break
 				}
 				b, missing = nb, missing+1
@@ -481,35 +599,153 @@ func (s *syncer) findLeft() error {
 // miss one that the counts do not show.
 func (s *syncer) verifyStatuses(a, b int64, readProcessing bool) error {
 	for _, st := range statusChecks {
-		p, err := s.probe(a, b, st, 1)
-		if err != nil {
-			return err
-		}
-		switch {
-		case p.Total < 0 && !complete(p):
-			// No count, or one the page disproves (a count that lags):
-			// the status is read to its end, as the SDKs page.
-			tasks, err := s.readToEnd(a, b, st, p)
-			if err != nil {
-				return err
-			}
-			s.take(a, b, st, tasks)
-		case readProcessing && st == "processing" && !complete(p) && p.Total <= p.Limit*s.e.opts.MaxIncrementalPages:
-			tasks, err := s.readAll(a, b, st, p)
-			if err != nil {
-				return err
-			}
-			s.take(a, b, st, tasks)
-		default:
-			if err := s.narrow(a, b, st, p, true); err != nil {
-				return err
-			}
-		}
-		if err := s.findLeft(); err != nil {
+		if err := s.verifyStatus(a, b, st, readProcessing); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// verifyStatus checks one status's count over the window, as
+// verifyStatuses does, and notes what the table holds of it then.
+func (s *syncer) verifyStatus(a, b int64, st string, readProcessing bool) error {
+	p, err := s.probe(a, b, st, 1)
+	if err != nil {
+		return err
+	}
+	switch {
+	case p.Total < 0 && !complete(p):
+		// No count, or one the page disproves (a count that lags):
+		// the status is read to its end, as the SDKs page.
+		tasks, err := s.readToEnd(a, b, st, p)
+		if err != nil {
+			return err
+		}
+		s.take(a, b, st, tasks)
+	case readProcessing && st == "processing" && !complete(p) && p.Total <= p.Limit*s.e.opts.MaxIncrementalPages:
+		tasks, err := s.readAll(a, b, st, p)
+		if err != nil {
+			return err
+		}
+		s.take(a, b, st, tasks)
+	default:
+		if err := s.narrow(a, b, st, p, true); err != nil {
+			return err
+		}
+	}
+	if err := s.findLeft(); err != nil {
+		return err
+	}
+	s.verified[st] = s.tt.count(a, s.hi(b), st)
+	return nil
+}
+
+// verifyAll checks the window's count, narrowing where it disagrees, and
+// notes what the table holds then.
+func (s *syncer) verifyAll(a, b int64) error {
+	p, err := s.probe(a, b, "", 1)
+	if err != nil {
+		return err
+	}
+	if err := s.narrow(a, b, "", p, true); err != nil {
+		return err
+	}
+	if err := s.findLeft(); err != nil {
+		return err
+	}
+	s.verified[""] = s.tt.count(a, s.hi(b), "")
+	return nil
+}
+
+// confirm makes sure that what the table holds of each status verified
+// is still what was verified: a later step may have moved a task out of a
+// status already verified (the task finished between two counts, or the
+// API counts it in two statuses at once). Such a status is verified again,
+// for a few rounds: a race settles in one, an API whose counts contradict
+// each other never does, and is not served. Then each task added is held
+// once.
+func (s *syncer) confirm() error {
+	a, b := s.win.Start.UnixMicro(), s.win.End.UnixMicro()
+	for round := 0; ; round++ {
+		var moved []string
+		for _, st := range append([]string{""}, statusChecks...) {
+			if held, ok := s.verified[st]; ok && s.tt.count(a, s.hi(b), st) != held {
+				moved = append(moved, st)
+			}
+		}
+		if len(moved) == 0 {
+			break
+		}
+		if round == confirmRounds {
+			return fmt.Errorf("%w: the window's count of %q tasks changes whenever another status is read, %d times (a task counted in two statuses at once?)",
+				errUnsettled, moved, confirmRounds)
+		}
+		for _, st := range moved {
+			var err error
+			if st == "" {
+				err = s.verifyAll(a, b)
+			} else {
+				err = s.verifyStatus(a, b, st, false)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return s.distinct()
+}
+
+// distinct checks that every task added by this reconciliation, and
+// every task found listed twice before, is held once: an _id listed at
+// two creation times (two rows of one task, each counted where it was
+// created) would be two tasks to the table, and the counts would agree
+// with them. The table is scanned once; a bitmap of the hashes to check
+// skips nearly every task without a map lookup. Both rows stay held, as
+// listed, and are remembered: each reconciliation fails while the API
+// lists them (a few requests, not a full listing), and the first after it
+// stops counts one and is served.
+func (s *syncer) distinct() error {
+	if len(s.added) == 0 && len(s.ts.twice) == 0 {
+		return nil
+	}
+	const unseen = math.MinInt64
+	var bits [64]uint64
+	at := make(map[uint64]int64, len(s.added)+len(s.ts.twice))
+	check := func(h uint64) {
+		bits[(h>>6)&63] |= 1 << (h & 63)
+		at[h] = unseen
+	}
+	for _, h := range s.added {
+		check(h)
+	}
+	for h := range s.ts.twice {
+		check(h)
+	}
+	twice := map[uint64][2]int64{}
+	for _, r := range s.tt.recs {
+		if bits[(r.hash>>6)&63]&(1<<(r.hash&63)) == 0 {
+			continue
+		}
+		switch first, ok := at[r.hash]; {
+		case !ok:
+		case first == unseen:
+			at[r.hash] = r.created
+		case first != r.created:
+			twice[r.hash] = [2]int64{first, r.created}
+		}
+	}
+	s.ts.twice = nil
+	if len(twice) == 0 {
+		return nil
+	}
+	s.ts.twice = make(map[uint64]struct{}, len(twice))
+	var example [2]int64
+	for h, c := range twice {
+		s.ts.twice[h] = struct{}{}
+		example = c
+	}
+	return fmt.Errorf("%w: %d _ids are each listed at two creation times, one as created at %s and at %s", errTwice, len(twice),
+		time.UnixMicro(example[0]).UTC().Format(time.RFC3339Nano), time.UnixMicro(example[1]).UTC().Format(time.RFC3339Nano))
 }
 
 // incremental brings the table to the window with a few requests: page 1
@@ -517,15 +753,20 @@ func (s *syncer) verifyStatuses(a, b int64, readProcessing bool) error {
 // every task on them is new, then the counts verified and narrowed.
 func (s *syncer) incremental() error {
 	a, b := s.win.Start.UnixMicro(), s.win.End.UnixMicro()
-	s.tt.clip(a, b)
+	s.tt.clip(a, s.hi(b))
 	s.setBudget(len(s.tt.recs), budgetSlack)
 	p, err := s.probe(a, b, "", 1)
 	if err != nil {
 		return err
 	}
 	if complete(p) {
-		s.take(a, b, "", p.Tasks) // a one-page account: one request a scrape
-		return nil
+		// A one-page account: one request a scrape.
+		tasks, err := s.whole(a, b, "", p)
+		if err != nil {
+			return err
+		}
+		s.take(a, b, "", tasks)
+		return s.distinct()
 	}
 	if p.Total < 0 {
 		return errNoTotals
@@ -543,7 +784,11 @@ func (s *syncer) incremental() error {
 	if err := s.narrow(a, b, "", first, true); err != nil {
 		return err
 	}
-	return s.verifyStatuses(a, b, true)
+	s.verified[""] = s.tt.count(a, s.hi(b), "")
+	if err := s.verifyStatuses(a, b, true); err != nil {
+		return err
+	}
+	return s.confirm()
 }
 
 // full lists every task of the window in one pass, then verifies it as the
@@ -551,9 +796,13 @@ func (s *syncer) incremental() error {
 // tasks equal the API's count.
 func (s *syncer) full() error {
 	a, b := s.win.Start.UnixMicro(), s.win.End.UnixMicro()
-	s.tt.clip(a, b)
+	s.tt.clip(a, s.hi(b))
 	q := s.win
+	q.EndInclusive = s.ts.endInclusive
 	var batch []taskRec
+	// The pass's _ids are distinct by its own listing: only what the
+	// verification adds after it is checked.
+	s.trackAdded = false
 	q.Each = func(t client.Task) { batch = append(batch, s.observe(t, a, b)) }
 	q.Sized = func(n int) { batch = slices.Grow(batch, max(n-len(batch), 0)) }
 	l, err := s.pager.List(s.ctx, q)
@@ -567,7 +816,8 @@ func (s *syncer) full() error {
 	s.outside += l.OutsideWindow
 	slices.SortFunc(batch, compareRecs)
 	batch = slices.CompactFunc(batch, func(x, y taskRec) bool { return compareRecs(x, y) == 0 })
-	s.tt.replace(a, b, "", batch)
+	s.tt.replace(a, s.hi(b), "", batch)
+	s.trackAdded, s.passed = true, true
 	read := l.Tasks + l.OutsideWindow
 	switch {
 	case l.Total < 0:
@@ -590,7 +840,11 @@ func (s *syncer) full() error {
 			return err
 		}
 	}
-	return s.verifyStatuses(a, b, true)
+	s.verified[""] = s.tt.count(a, s.hi(b), "")
+	if err := s.verifyStatuses(a, b, true); err != nil {
+		return err
+	}
+	return s.confirm()
 }
 
 // listing is the table's aggregate, with what the reconciliation cost.

@@ -50,6 +50,59 @@ type Behaviour struct {
 	// it had not been sent, as an API (or a cache in front of it) that
 	// drops the parameter would.
 	IgnoresStatusFilter bool `json:"ignores_status_filter"`
+	// EndInclusive counts tasks created exactly at ended_at in the range
+	// (the documentation says "before"), and WholeSeconds gives created_at
+	// in whole seconds: together, every task of a boundary second is in
+	// both ranges around it.
+	EndInclusive bool `json:"end_inclusive"`
+	WholeSeconds bool `json:"whole_seconds"`
+	// TwiceEvery lists one task in this many a second time, as a second
+	// row of the same _id created an hour earlier in another status, and
+	// counts both rows, as a store holding a stale copy of a task would.
+	TwiceEvery int `json:"twice_every"`
+	// TwoStatusesEvery serves one processing task in this many in the
+	// answers filtered by status=ready too, as ready, and counts it there,
+	// as an index whose status fields disagree would.
+	TwoStatusesEvery int `json:"two_statuses_every"`
+}
+
+// picked tells whether the one task in every that salt picks is id.
+func picked(id string, every int, salt byte) bool {
+	if every <= 1 {
+		return false
+	}
+	h := fnv.New64a()
+	h.Write([]byte{salt})
+	h.Write([]byte(id))
+	return h.Sum64()%uint64(every) == 0
+}
+
+// withCopies adds the second rows of TwiceEvery to tasks (oldest first),
+// in order: a view for one request.
+func (b Behaviour) withCopies(tasks []Task, now time.Time) []Task {
+	if b.TwiceEvery <= 1 {
+		return tasks
+	}
+	out := slices.Clone(tasks)
+	for i := range tasks {
+		if !picked(tasks[i].ID, b.TwiceEvery, 't') {
+			continue
+		}
+		c := tasks[i]
+		c.Created = c.Created.Add(-time.Hour)
+		c.Status, c.ReadyAt = "failed", time.Time{}
+		if tasks[i].StatusAt(now) == "failed" {
+			c.Status = "ready"
+		}
+		out = append(out, c)
+	}
+	slices.SortStableFunc(out, compareOldestFirst)
+	return out
+}
+
+// alsoReady tells whether t, processing at now, is served as ready too.
+func (b Behaviour) alsoReady(t *Task, now time.Time) bool {
+	return picked(t.ID, b.TwoStatusesEvery, 's') && t.StatusAt(now) == "processing"
 }
 
 // hidden tells whether the behaviour soft-deleted t.
@@ -72,8 +125,8 @@ func (b Behaviour) validate() error {
 		return fmt.Errorf("backwards_per_minute and deletes_per_minute: want 0 or more")
 	case b.TotalLag < 0:
 		return fmt.Errorf("total_lag %s: want 0 or more", b.TotalLag)
-	case b.HiddenEvery < 0:
-		return fmt.Errorf("hidden_every %d: want 0 (none) or more", b.HiddenEvery)
+	case b.HiddenEvery < 0 || b.TwiceEvery < 0 || b.TwoStatusesEvery < 0:
+		return fmt.Errorf("hidden_every, twice_every, two_statuses_every: want 0 (none) or more")
 	}
 	return nil
 }
@@ -89,7 +142,22 @@ func (s *Server) SetBehaviour(b Behaviour) error {
 	s.advanceLocked(s.clockLocked())
 	s.behaviour = b
 	s.churned = s.clockLocked()
+	if b.WholeSeconds {
+		for api := range s.tasks {
+			s.tasks[api] = wholeSeconds(s.tasks[api])
+		}
+	}
 	return nil
+}
+
+// wholeSeconds truncates created_at to the second, in place, keeping the
+// order by created_at and _id.
+func wholeSeconds(tasks []Task) []Task {
+	for i := range tasks {
+		tasks[i].Created = tasks[i].Created.Truncate(time.Second)
+	}
+	slices.SortStableFunc(tasks, compareOldestFirst)
+	return tasks
 }
 
 // clockLocked is the API's clock: the server's clock plus the offset.

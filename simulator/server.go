@@ -155,6 +155,9 @@ func (s *Server) SetTasks(api string, tasks []Task) {
 	sorted := slices.Clone(tasks)
 	slices.SortStableFunc(sorted, compareOldestFirst)
 	s.mu.Lock()
+	if s.behaviour.WholeSeconds {
+		sorted = wholeSeconds(sorted)
+	}
 	s.tasks[api] = sorted
 	s.mu.Unlock()
 }
@@ -164,6 +167,9 @@ func (s *Server) AddTasks(api string, tasks ...Task) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	all := append(s.tasks[api], tasks...)
+	if s.behaviour.WholeSeconds {
+		all = wholeSeconds(all)
+	}
 	slices.SortStableFunc(all, compareOldestFirst)
 	s.tasks[api] = all
 }
@@ -238,6 +244,9 @@ func (s *Server) arriveLocked(now time.Time) {
 	for api := range s.tasks {
 		for i := 0; i < arrivals; i++ {
 			created := s.advanced.Add(time.Duration(s.rng.Int64N(int64(elapsed)))).Truncate(time.Millisecond)
+			if s.behaviour.WholeSeconds {
+				created = created.Truncate(time.Second)
+			}
 			status := "ready"
 			switch r := s.rng.Float64(); {
 			case r < w.StuckRatio:
@@ -330,7 +339,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.advanceLocked(now)
-	tasks, info := selectPage(s.tasks[api], q, now, extra, behaviour, seed)
+	tasks, info := selectPage(behaviour.withCopies(s.tasks[api], now), q, now, extra, behaviour, seed)
 	var ranks []int
 	if isPageKind(fault.Kind) {
 		ranks = rankOf(s.tasks[api], tasks)
@@ -432,6 +441,9 @@ func selectPage(all []Task, q listQuery, now time.Time, extra []Task, b Behaviou
 	}
 	if !q.endedAt.IsZero() {
 		hi, _ = slices.BinarySearchFunc(all, q.endedAt, byCreated)
+		for b.EndInclusive && hi < len(all) && all[hi].Created.Equal(q.endedAt) {
+			hi++
+		}
 	}
 	window := all[lo:max(lo, hi)]
 	if len(extra) == 2 {
@@ -440,8 +452,13 @@ func selectPage(all []Task, q listQuery, now time.Time, extra []Task, b Behaviou
 	if q.status != "" && !b.IgnoresStatusFilter {
 		var matching []Task
 		for i := range window {
-			if window[i].StatusAt(now) == q.status {
+			switch {
+			case window[i].StatusAt(now) == q.status:
 				matching = append(matching, window[i])
+			case q.status == "ready" && b.alsoReady(&window[i], now):
+				c := window[i]
+				c.Status, c.ReadyAt = "ready", time.Time{}
+				matching = append(matching, c)
 			}
 		}
 		window = matching
