@@ -103,7 +103,11 @@ func (p configProblems) Error() string {
 	if len(p) == 1 {
 		return p[0]
 	}
-	return fmt.Sprintf("%s (and %d more problems: --config.check lists them all)", p[0], len(p)-1)
+	more := "problems"
+	if len(p) == 2 {
+		more = "problem"
+	}
+	return fmt.Sprintf("%s (and %d more %s: --config.check lists them all)", p[0], len(p)-1, more)
 }
 
 // problems lists what is wrong with the file, one line each, without

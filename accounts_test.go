@@ -549,7 +549,7 @@ accounts:
 	writeConfig(t, cfg, "accounts:\n  - {name: a, key_fil: /x, retries: lots}\n")
 	_, err := wire([]string{"--config.file=" + cfg}, func(string) (string, bool) { return "", false }, &bytes.Buffer{})
 	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), `unknown field "key_fil"`) ||
-		!strings.Contains(err.Error(), "and 1 more problems: --config.check lists them all") {
+		!strings.Contains(err.Error(), "and 1 more problem: --config.check lists them all") {
 		t.Errorf("start-up: %v; want one line with the first problem and how many more", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -204,7 +205,7 @@ func (c *config) keySource(lookupEnv func(string) (string, bool), logger *slog.L
 func nameFailingFlag(app *kingpin.Application, args []string, err error) error {
 	ctx, perr := app.ParseContext(args)
 	if perr != nil {
-		return err
+		return suggestFlag(app, err)
 	}
 	for _, el := range ctx.Elements {
 		fc, ok := el.Clause.(*kingpin.FlagClause)
@@ -217,6 +218,28 @@ func nameFailingFlag(app *kingpin.Application, args []string, err error) error {
 		}
 	}
 	return err
+}
+
+// unknownFlag matches kingpin's error for a flag it does not know.
+var unknownFlag = regexp.MustCompile(`^unknown long flag '--([^']+)'$`)
+
+// suggestFlag adds the nearest known flag to an unknown flag's error, as
+// --config.check does for a field: an unknown flag is most often a typo.
+func suggestFlag(app *kingpin.Application, err error) error {
+	m := unknownFlag.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	best, bestD := "", 3 // at most two edits away
+	for _, f := range app.Model().Flags {
+		if d := editDistance(m[1], f.Name); d < bestD {
+			best, bestD = f.Name, d
+		}
+	}
+	if best == "" {
+		return fmt.Errorf("%w (--help lists the flags)", err)
+	}
+	return fmt.Errorf("%w (did you mean --%s?)", err, best)
 }
 
 func main() {

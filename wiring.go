@@ -276,10 +276,10 @@ var hints = map[client.Reason]string{
 	client.ReasonRateLimited: "rate-limited: scrape less often, lower --twelvelabs.concurrency or turn on --twelvelabs.cache-ttl",
 	client.ReasonServerError: "the API is failing: see the TwelveLabs status page; the exporter retries on the next scrape",
 	client.ReasonTimeout:     "the listing did not finish in time: raise --twelvelabs.timeout or --twelvelabs.concurrency",
-	client.ReasonMalformed:   "the API sent a page the exporter cannot read, or pages and counts that never agree: check --twelvelabs.url and any proxy in between, and the debug log for the window",
+	client.ReasonMalformed:   "the API sent a page the exporter cannot read, or pages and counts that never agree: check --twelvelabs.url (or the account's url in --config.file) and any proxy in between, and the debug log for the window",
 	client.ReasonTooLarge:    "the answer is larger than the exporter's limits: raise --twelvelabs.max-pages or shorten --twelvelabs.lookback",
-	client.ReasonTransport:   "no HTTP answer: check the network, proxy and TLS settings for --twelvelabs.url",
-	client.ReasonBadRequest:  "the API refused the request: check --twelvelabs.url (it should end in the API version, such as /v1.3)",
+	client.ReasonTransport:   "no HTTP answer: check the network, proxy and TLS settings for --twelvelabs.url (or the account's url in --config.file)",
+	client.ReasonBadRequest:  "the API refused the request: check --twelvelabs.url or the account's url in --config.file (it should end in the API version, such as /v1.3)",
 	client.ReasonBudget:      "the organisation's requests_per_minute/requests_per_day in --config.file ran out: raise them or scrape less often",
 }
 
