@@ -12,7 +12,7 @@ func TestAnUnknownFlagSuggestsTheNearestOne(t *testing.T) {
 	lookupEnv := func(string) (string, bool) { return "", false }
 	for flag, want := range map[string]string{
 		"--twelvelabs.timout=5s":   "unknown long flag '--twelvelabs.timout' (did you mean --twelvelabs.timeout?)",
-		"--web.listen-adress=:1":   "(did you mean --web.listen-address?)",
+		"--twelvelabs.max-page=5":  "(did you mean --twelvelabs.max-pages?)",
 		"--no-such-thing-anywhere": "unknown long flag '--no-such-thing-anywhere' (--help lists the flags)",
 	} {
 		_, err := wire([]string{flag}, lookupEnv, &bytes.Buffer{})
