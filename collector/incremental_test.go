@@ -105,7 +105,13 @@ func TestListingsEqualTheAPI(t *testing.T) {
 		scrapes = 30
 	}
 	for _, mode := range apiModes {
-		t.Run(mode.name, func(t *testing.T) { differential(t, mode, scrapes) })
+		n := scrapes
+		if mode.contradicts {
+			// Every listing of it fails, verifying as it goes: a few
+			// scrapes show that, and that none serves a wrong number.
+			n = max(scrapes/10, 10)
+		}
+		t.Run(mode.name, func(t *testing.T) { differential(t, mode, n) })
 	}
 }
 

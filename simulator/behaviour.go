@@ -83,7 +83,7 @@ func (b Behaviour) withCopies(tasks []Task, now time.Time) []Task {
 	if b.TwiceEvery <= 1 {
 		return tasks
 	}
-	out := slices.Clone(tasks)
+	var copies []Task // in order too: each an hour before its task
 	for i := range tasks {
 		if !picked(tasks[i].ID, b.TwiceEvery, 't') {
 			continue
@@ -94,9 +94,20 @@ func (b Behaviour) withCopies(tasks []Task, now time.Time) []Task {
 		if tasks[i].StatusAt(now) == "failed" {
 			c.Status = "ready"
 		}
-		out = append(out, c)
+		copies = append(copies, c)
 	}
-	slices.SortStableFunc(out, compareOldestFirst)
+	// Merged, not sorted: a request must not cost a sort of the account.
+	out := make([]Task, 0, len(tasks)+len(copies))
+	i, j := 0, 0
+	for i < len(tasks) || j < len(copies) {
+		if j == len(copies) || (i < len(tasks) && compareOldestFirst(tasks[i], copies[j]) <= 0) {
+			out = append(out, tasks[i])
+			i++
+		} else {
+			out = append(out, copies[j])
+			j++
+		}
+	}
 	return out
 }
 
