@@ -247,7 +247,11 @@ func (e *Exporter) clockSkew() (time.Duration, bool) {
 func (e *Exporter) window(api client.API, now time.Time) client.Query {
 	ours := client.LastWindow(api, now, e.opts.Lookback)
 	theirs := client.LastWindow(api, now.Add(e.skew()), e.opts.Lookback)
-	if theirs.Start.Before(ours.Start) {
+	// The start spans both clocks only when the look-back is the API's
+	// retention: then the API's own deletions decide what is there. A
+	// shorter look-back is the operator's, on the exporter's clock: a
+	// Date header behind would otherwise add hours of older tasks.
+	if theirs.Start.Before(ours.Start) && e.opts.Lookback >= client.DefaultLookback {
 		ours.Start = theirs.Start
 	}
 	if theirs.End.After(ours.End) {

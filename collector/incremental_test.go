@@ -65,6 +65,10 @@ type apiMode struct {
 	// as a malformed answer, and one that does not must equal the API's
 	// tasks.
 	contradicts bool
+	// mayFail: a listing may fail as malformed (answers the exporter
+	// cannot settle yet), need not; one that does not equals the API's
+	// tasks.
+	mayFail bool
 }
 
 var apiModes = []apiMode{
@@ -85,10 +89,21 @@ var apiModes = []apiMode{
 	{name: "date-ahead", behaviour: simulator.Behaviour{DateOffset: 23 * time.Hour}},
 	{name: "listed-twice", behaviour: simulator.Behaviour{TwiceEvery: 40}, contradicts: true},
 	{name: "two-statuses", behaviour: simulator.Behaviour{TwoStatusesEvery: 4}, contradicts: true},
+	// started_at exclusive, with whole-second created_at: splits fall on
+	// seconds without a task; where none can (a range's second of its own
+	// start), the tasks of a boundary second may be in no part, and the
+	// listing fails rather than serve them short (not yet learned, as an
+	// inclusive ended_at is).
+	{name: "exclusive-start", behaviour: simulator.Behaviour{StartExclusive: true, WholeSeconds: true}, ties: true, mayFail: true},
 	{name: "all-together", behaviour: simulator.Behaviour{UnstableTies: true, RetentionEarly: 20 * time.Second,
 		RetentionEvery: 5 * time.Minute, BackwardsPerMinute: 0.5, DeletesPerMinute: 0.2, ClockOffset: 3 * time.Minute,
 		TotalLag: 10 * time.Second}, ties: true, batches: true},
 }
+
+// inAllTogether are the modes whose behaviours all-together combines: under
+// -race (ten times slower) that one mode takes their paths concurrently.
+var inAllTogether = map[string]bool{"unstable-ties": true, "retention-early": true, "retention-batches": true,
+	"backwards": true, "deletions": true, "clock-ahead": true, "clock-behind": true, "batch-finish": true, "lagging-totals": true}
 
 // The differential test: one simulated account on a simulated clock
 // (arrivals, processing, failures, tasks stuck for days that finish at
@@ -105,6 +120,12 @@ func TestListingsEqualTheAPI(t *testing.T) {
 		scrapes = 30
 	}
 	for _, mode := range apiModes {
+		if raceEnabled && inAllTogether[mode.name] {
+			t.Run(mode.name, func(t *testing.T) {
+				t.Skip("under -race, all-together runs its paths at once; make test runs every mode at full length without -race")
+			})
+			continue
+		}
 		n := scrapes
 		if mode.contradicts {
 			// Every listing of it fails, verifying as it goes: a few
@@ -190,7 +211,7 @@ func differential(t *testing.T, mode apiMode, scrapes int) {
 					continue
 				}
 				err := e.state.get(api).last.err
-				if !mode.contradicts {
+				if !mode.contradicts && !mode.mayFail {
 					t.Fatalf("%s scrape %d: %s listing of %s failed: %v", mode.name, s, e.opts.Listing, api, err)
 				}
 				if r := client.ReasonOf(err); r != client.ReasonMalformed {
@@ -207,7 +228,7 @@ func differential(t *testing.T, mode apiMode, scrapes int) {
 						mode.name, s, e.opts.Listing, api, end.Format(time.RFC3339), apiNow().Sub(end))
 				}
 			}
-			want := truth(sim, e, mode.behaviour.EndInclusive)
+			want := truth(sim, e, mode.behaviour)
 			for _, api := range down {
 				// What a failed listing serves is not compared: only that
 				// no wrong number is served with up 1.
@@ -232,6 +253,9 @@ func differential(t *testing.T, mode apiMode, scrapes int) {
 		if diffs[i] > 0 {
 			t.Errorf("%s listing: %d of %d scrapes differ from the API", e.opts.Listing, diffs[i], scrapes)
 		}
+		if mode.mayFail {
+			t.Logf("%-18s %s listing: %d of %d API listings failed as malformed", mode.name, e.opts.Listing, failed[i], scrapes*len(client.APIs))
+		}
 		if mode.contradicts {
 			// The contradiction is in the window from the start: a listing
 			// that never fails did not see it.
@@ -247,7 +271,7 @@ func differential(t *testing.T, mode apiMode, scrapes int) {
 	// After start-up (a full listing in both modes), over a run long
 	// enough for the API's bursts to average out: a short run (-race) is
 	// one burst of ties and a batch in 30 scrapes.
-	if !mode.noTotals && !mode.contradicts && scrapes >= 100 && steady[0]*4 > steady[1] {
+	if !mode.noTotals && !mode.contradicts && !mode.mayFail && scrapes >= 100 && steady[0]*4 > steady[1] {
 		t.Errorf("after start-up, the incremental listing used %d requests, more than a quarter of the full listing's %d", steady[0], steady[1])
 	}
 	problems, err := testutil.CollectAndLint(inc.Collector(context.Background()))
@@ -264,17 +288,20 @@ func differential(t *testing.T, mode apiMode, scrapes int) {
 
 // truth is the simulator's own aggregate of the windows e last listed, as
 // the task metrics export it.
-func truth(sim *simulator.Server, e *Exporter, endInclusive bool) map[string]float64 {
+func truth(sim *simulator.Server, e *Exporter, b simulator.Behaviour) map[string]float64 {
 	out := map[string]float64{}
 	for _, api := range e.opts.APIs {
 		a := string(api)
 		out[`twelvelabs_up{api=`+a+`}`] = 1
 		w := e.tasks[api].window
-		end := w.End
-		if endInclusive {
+		start, end := w.Start, w.End
+		if b.EndInclusive {
 			end = end.Add(time.Nanosecond) // the API counts ended_at in
 		}
-		groups := simulator.Aggregate(sim.Tasks(a), a, w.Start, end, sim.Now())
+		if b.StartExclusive {
+			start = start.Add(time.Nanosecond) // and started_at out
+		}
+		groups := simulator.Aggregate(sim.Tasks(a), a, start, end, sim.Now())
 		models := map[string]bool{}
 		for k := range groups {
 			models[k.Model] = true
@@ -428,5 +455,40 @@ func TestOnePageAccountAndMalformedFieldsCountedOnce(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A count that lags its pages (new tasks listed, not yet counted) ends a
+// full listing's pass a page early when it is a multiple of the page: the
+// two newest tasks take the places of the two oldest, and every count
+// agrees with what was read. The oldest second held, counted, finds them.
+func TestALaggingCountOnAPageBoundaryHidesNoOldTask(t *testing.T) {
+	clock := &simClock{t: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)}
+	const key = "tlk_lagging_0123456789"
+	sim := simulator.New(key)
+	sim.SetClock(clock.now)
+	var tasks []simulator.Task
+	for i := range 100 {
+		created := clock.now().Add(-time.Duration(100-i) * time.Minute)
+		tasks = append(tasks, simulator.Task{ID: fmt.Sprintf("t%03d", i), Model: "marengo3.0", Status: "ready", Created: created, VideoSeconds: 1, AudioSeconds: -1})
+	}
+	for i := range 2 {
+		created := clock.now().Add(-time.Duration(5+i) * time.Second)
+		tasks = append(tasks, simulator.Task{ID: fmt.Sprintf("new%d", i), Model: "marengo3.0", Status: "ready", Created: created, VideoSeconds: 1, AudioSeconds: -1})
+	}
+	sim.SetTasks(simulator.V1, tasks)
+	if err := sim.SetBehaviour(simulator.Behaviour{TotalLag: 20 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	c, err := client.New(client.Config{BaseURL: srv.URL + simulator.BasePath, Key: client.StaticKey(key), Concurrency: 2, MaxPages: 100, Now: clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(c, Options{APIs: []client.API{client.V1}, Listing: ListingFull, Now: clock.now})
+	got := taskSeries(t, e.Collector(context.Background()))
+	if n := got[`twelvelabs_embed_tasks{api=v1,model_name=marengo3.0,status=ready}`]; n != 102 {
+		t.Errorf("%v ready tasks exported, want the 102 the pages list (up %v)", n, got[`twelvelabs_up{api=v1}`])
 	}
 }

@@ -170,6 +170,10 @@ func floorSecond(us int64) int64 {
 // setBudget caps the requests of the reconciliation from here at a full
 // listing of total tasks plus slack.
 func (s *syncer) setBudget(total, slack int) {
+	// A count far beyond what the table holds (10^12 from a broken
+	// answer) must not buy 2*10^10 requests: a listing costs at most what
+	// twice the table, or the pass just read, does.
+	total = min(total, 2*len(s.tt.recs)+100*client.MaxPageLimit)
 	s.budget = s.requests + (max(total, len(s.tt.recs))+client.MaxPageLimit-1)/client.MaxPageLimit + slack
 }
 
@@ -363,7 +367,8 @@ func (s *syncer) narrow(a, b int64, status string, p client.PageResult, edge boo
 	if s.tt.count(a, s.hi(b), status) == p.Total {
 		return nil
 	}
-	if b-a <= second {
+	parts := s.split(a, b, edge)
+	if b-a <= second || parts == nil {
 		return s.readTie(a, b, status, p)
 	}
 	if len(p.Tasks) < p.Limit && p.Total <= 2*p.Limit {
@@ -383,7 +388,7 @@ func (s *syncer) narrow(a, b int64, status string, p client.PageResult, edge boo
 	// that lags does) the next part is asked. The parent's held count, not
 	// a sum of the parts', is compared: an API that counts ended_at
 	// inclusively counts a boundary instant in both parts around it.
-	for k, part := range s.split(a, b, edge) {
+	for k, part := range parts {
 		if k > 0 && s.tt.count(a, s.hi(b), status) == p.Total {
 			return nil
 		}
@@ -393,6 +398,23 @@ func (s *syncer) narrow(a, b int64, status string, p client.PageResult, edge boo
 		}
 		if err := s.narrow(part[0], part[1], status, pp, false); err != nil {
 			return err
+		}
+	}
+	// Every part settled, and the range holds fewer tasks than the API
+	// counts in it: its parts' counts do not add up to its own (an API
+	// that counts started_at exclusively loses a boundary second's tasks
+	// from both parts), or a task came in between. Asked again, a count
+	// that still says more than its parts hold is not served. (More than
+	// it counts is a count that lags its pages: the pages are what is
+	// there.)
+	if held := s.tt.count(a, s.hi(b), status); held < p.Total {
+		again, err := s.probe(a, b, status, 1)
+		if err != nil {
+			return err
+		}
+		if held < again.Total {
+			return fmt.Errorf("%w: %d tasks created in [%s, %s) (status %q) are counted, and its parts hold %d",
+				errUnsettled, again.Total, time.UnixMicro(a).UTC().Format(time.RFC3339), time.UnixMicro(b).UTC().Format(time.RFC3339), status, held)
 		}
 	}
 	return nil
@@ -406,9 +428,9 @@ func (s *syncer) split(a, b int64, edge bool) [][2]int64 {
 	i, j := s.tt.span(a, b)
 	n := j - i
 	if edge && n > 3*client.MaxPageLimit {
-		m1 := floorSecond(s.tt.recs[i+client.MaxPageLimit].created)
-		m2 := floorSecond(s.tt.recs[j-client.MaxPageLimit].created)
-		if a < m1 && m1 < m2 && m2 < b {
+		m1, ok1 := s.gap(floorSecond(s.tt.recs[i+client.MaxPageLimit].created), a, b)
+		m2, ok2 := s.gap(floorSecond(s.tt.recs[j-client.MaxPageLimit].created), a, b)
+		if ok1 && ok2 && a < m1 && m1 < m2 && m2 < b {
 			return [][2]int64{{a, m1}, {m2, b}, {m1, m2}}
 		}
 	}
@@ -419,7 +441,32 @@ func (s *syncer) split(a, b int64, edge bool) [][2]int64 {
 	if m <= a || m >= b {
 		m = a + floorSecond((b-a)/2)
 	}
+	m, ok := s.gap(m, a, b)
+	if !ok {
+		return nil // no second inside without a task on it: read as a tie
+	}
 	return [][2]int64{{a, m}, {m, b}}
+}
+
+// gap moves a split point m inside (a, b) to a nearby whole second at
+// which no held task was created: how an API counts a task created
+// exactly at started_at or ended_at (the documentation says "after" and
+// "before"; an API may count either end in) then does not matter, where
+// with whole-second created_at every task of the boundary second would be
+// in both parts, or in neither.
+func (s *syncer) gap(m, a, b int64) (int64, bool) {
+	at := func(x int64) bool {
+		k := s.tt.lower(x)
+		return k < len(s.tt.recs) && s.tt.recs[k].created == x
+	}
+	for d := int64(0); d <= 8; d++ {
+		for _, x := range []int64{m + d*second, m - d*second} {
+			if x > a && x < b && !at(x) {
+				return x, true
+			}
+		}
+	}
+	return m, false
 }
 
 // readTie reads one second whose tasks do not fit a page. Split by status
@@ -500,6 +547,9 @@ func (s *syncer) readAll(a, b int64, status string, p client.PageResult) ([]clie
 			}
 			news := len(byID) > before
 			full := len(np.Tasks) >= np.Limit
+			if len(np.Tasks) == 0 {
+				break // past the end, whatever the count says (a hostile count of 10^12 is no reason to page on)
+			}
 			// More tasks than the count (a count that lags its pages)
 			// ends at a short page only: the pages the count promises
 			// are not all there are.
@@ -525,12 +575,26 @@ func (s *syncer) readAll(a, b int64, status string, p client.PageResult) ([]clie
 // count is verified by. The budget bounds it.
 func (s *syncer) readToEnd(a, b int64, status string, p client.PageResult) ([]client.Task, error) {
 	tasks := slices.Clone(p.Tasks)
+	seen := make(map[uint64]struct{}, len(tasks))
+	for _, t := range tasks {
+		seen[t.IDHash] = struct{}{}
+	}
 	for n := 2; len(p.Tasks) >= p.Limit && p.Limit > 0; n++ {
 		var err error
 		if p, err = s.probe(a, b, status, n); err != nil {
 			return nil, err
 		}
-		tasks = append(tasks, p.Tasks...)
+		news := false
+		for _, t := range p.Tasks {
+			if _, ok := seen[t.IDHash]; !ok {
+				seen[t.IDHash] = struct{}{}
+				tasks = append(tasks, t)
+				news = true
+			}
+		}
+		if !news {
+			break // a page served again past the end
+		}
 	}
 	return tasks, nil
 }
@@ -838,6 +902,21 @@ func (s *syncer) full() error {
 		}
 		if err := s.narrow(a, b, "", p, true); err != nil {
 			return err
+		}
+	}
+	// The pass ends where its count says: with a count that lags its
+	// pages (new tasks listed, not yet counted), the oldest tasks are on a
+	// page after that, and the new ones make up the number. The oldest
+	// second held, counted, finds them (one request).
+	if i := slices.IndexFunc(s.tt.recs, func(r taskRec) bool { return r.flags&recNoCreated == 0 }); i >= 0 {
+		if tail := floorSecond(s.tt.recs[i].created) + second; tail > a && tail < b {
+			p, err := s.probe(a, tail, "", 1)
+			if err != nil {
+				return err
+			}
+			if err := s.narrow(a, tail, "", p, false); err != nil {
+				return err
+			}
 		}
 	}
 	s.verified[""] = s.tt.count(a, s.hi(b), "")

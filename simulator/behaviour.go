@@ -55,6 +55,9 @@ type Behaviour struct {
 	// in whole seconds: together, every task of a boundary second is in
 	// both ranges around it.
 	EndInclusive bool `json:"end_inclusive"`
+	// StartExclusive leaves tasks created exactly at started_at out of
+	// the range, as the documentation's "after" may be read.
+	StartExclusive bool `json:"start_exclusive"`
 	WholeSeconds bool `json:"whole_seconds"`
 	// TwiceEvery lists one task in this many a second time, as a second
 	// row of the same _id created an hour earlier in another status, and

@@ -438,6 +438,9 @@ func selectPage(all []Task, q listQuery, now time.Time, extra []Task, b Behaviou
 	byCreated := func(t Task, c time.Time) int { return t.Created.Compare(c) }
 	if !q.startedAt.IsZero() {
 		lo, _ = slices.BinarySearchFunc(all, q.startedAt, byCreated)
+		for b.StartExclusive && lo < len(all) && all[lo].Created.Equal(q.startedAt) {
+			lo++
+		}
 	}
 	if !q.endedAt.IsZero() {
 		hi, _ = slices.BinarySearchFunc(all, q.endedAt, byCreated)
