@@ -58,7 +58,7 @@ type Behaviour struct {
 	// StartExclusive leaves tasks created exactly at started_at out of
 	// the range, as the documentation's "after" may be read.
 	StartExclusive bool `json:"start_exclusive"`
-	WholeSeconds bool `json:"whole_seconds"`
+	WholeSeconds   bool `json:"whole_seconds"`
 	// TwiceEvery lists one task in this many a second time, as a second
 	// row of the same _id created an hour earlier in another status, and
 	// counts both rows, as a store holding a stale copy of a task would.
