@@ -3,10 +3,13 @@ package collector
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -490,5 +493,53 @@ func TestALaggingCountOnAPageBoundaryHidesNoOldTask(t *testing.T) {
 	got := taskSeries(t, e.Collector(context.Background()))
 	if n := got[`twelvelabs_embed_tasks{api=v1,model_name=marengo3.0,status=ready}`]; n != 102 {
 		t.Errorf("%v ready tasks exported, want the 102 the pages list (up %v)", n, got[`twelvelabs_up{api=v1}`])
+	}
+}
+
+// A total_results of 10^12 that appears after start-up (a broken cache in
+// front of the API) is no reason to page on: the reconciliation's
+// requests stay bounded by the table it holds, not by the count.
+func TestAHugeCountAfterStartUpCostsBoundedRequests(t *testing.T) {
+	clock := &simClock{t: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)}
+	const key = "tlk_hugecount_0123456789"
+	sim := simulator.New(key)
+	sim.SetClock(clock.now)
+	sim.SetTasks(simulator.V1, simulator.Generate(simulator.GenerateOptions{Seed: 5, N: 600, Now: clock.now(), API: simulator.V1}))
+	var huge atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !huge.Load() {
+			sim.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		sim.ServeHTTP(rec, r)
+		body := regexp.MustCompile(`"total_results":\d+`).ReplaceAll(rec.Body.Bytes(), []byte(`"total_results":1000000000000`))
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(body)
+	}))
+	defer srv.Close()
+	c, err := client.New(client.Config{BaseURL: srv.URL + simulator.BasePath, Key: client.StaticKey(key), Concurrency: 2, MaxPages: 1000, Now: clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(c, Options{APIs: []client.API{client.V1}, Listing: ListingIncremental, Now: clock.now})
+	if got := taskSeries(t, e.Collector(context.Background())); got[`twelvelabs_up{api=v1}`] != 1 {
+		t.Fatalf("start-up listing failed: %v", e.state.get(client.V1).last.err)
+	}
+	huge.Store(true)
+	for s := range 3 {
+		clock.add(time.Minute)
+		before := sim.Requests(simulator.V1)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		taskSeries(t, e.Collector(ctx))
+		cancel()
+		// A full listing of 600 tasks is 12 pages; the bound is the
+		// reconciliation's cap of twice the table, and its slack.
+		if spent := sim.Requests(simulator.V1) - before; spent > 3*(2*600/50+budgetSlack+verifySlack) {
+			t.Errorf("scrape %d: %d requests for a table of 600 tasks", s+1, spent)
+		}
 	}
 }
