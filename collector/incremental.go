@@ -40,6 +40,10 @@ type taskState struct {
 	// endInclusive: the API has been seen to count tasks created exactly
 	// at ended_at (learned from its pages, kept for the account's life).
 	endInclusive bool
+	// boundaries: the API has shown that how it counts a task created
+	// exactly at a range's end matters (an inclusive ended_at, a range's
+	// parts short of its count): splits then avoid seconds holding tasks.
+	boundaries bool
 	// twice are the _id hashes last found listed at two creation times.
 	twice map[uint64]struct{}
 }
