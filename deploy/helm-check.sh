@@ -12,11 +12,18 @@
 # dashboard equal to alerts/ and dashboards/.
 #
 #   bash deploy/helm-check.sh
+#   bash deploy/helm-check.sh --tools   # only build the tools (CI, before make test)
 #
 # Runs from anywhere, on a fresh Debian machine as root; helm, kustomize and
 # helm-docs are built from the Go module proxy at pinned versions (4 to 5
-# minutes the first time on 2 cores, then cached).
+# minutes the first time on 2 cores) into $HELM_CHECK_TOOLS (default
+# ~/.cache/twelvelabs_exporter/helm-tools), once per version.
+#
+# make test runs this script beside its other runs, with
+# HELM_CHECK_JSON=FILE: the Go tests' `go test -json` goes to FILE (for
+# internal/testsummary) instead of -v to stdout.
 set -euo pipefail
+case ${HELM_CHECK_JSON:-/} in /*) ;; *) HELM_CHECK_JSON=$PWD/$HELM_CHECK_JSON ;; esac
 cd "$(dirname "$0")/.."
 
 # Keep in step with deploy/helm/tools_test.go.
@@ -32,15 +39,39 @@ export HOME="${HOME:-/root}"
 fail() { echo "helm-check: FAIL: $*" >&2; exit 1; }
 step() { printf '\n=== helm-check: %s (at %ds)\n' "$*" "$SECONDS"; }
 
+# tool PKG@VERSION: the path of its program, built into a directory of its
+# own under $HELM_CHECK_TOOLS unless one that runs is there already. A
+# module's go install ignores the current module (and -mod=readonly);
+# GOWORK=off keeps a go.work out of it.
+tools=${HELM_CHECK_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/twelvelabs_exporter/helm-tools}
+tool() {
+  local pkg=$1 name dir
+  name=$(basename "${pkg%@*}")
+  [[ $name =~ ^v[0-9]+$ ]] && name=$(basename "$(dirname "${pkg%@*}")") # .../kustomize/v5@...
+  dir="$tools/$(printf '%s' "$pkg" | tr '/@' '__')"
+  if ! [ -x "$dir/$name" ] || ! "$dir/$name" --help >/dev/null 2>&1; then
+    mkdir -p "$dir"
+    (cd "$dir" && GOWORK=off GOBIN="$dir" timeout 20m go install "$pkg") >&2 || fail "go install $pkg"
+  fi
+  echo "$dir/$name"
+}
+
+step "build helm, kustomize, helm-docs (pinned, cached in $tools)"
+HELM=$(tool "$HELM_PKG")
+KUSTOMIZE=$(tool "$KUSTOMIZE_PKG")
+HELM_DOCS=$(tool "$HELM_DOCS_PKG")
+export HELM KUSTOMIZE HELM_DOCS
+if [ "${1:-}" = --tools ]; then
+  echo "helm-check: $HELM, $KUSTOMIZE, $HELM_DOCS"
+  exit 0
+fi
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-step "build helm, kustomize, helm-docs (pinned) and the exporter"
-for pkg in "$HELM_PKG" "$KUSTOMIZE_PKG" "$HELM_DOCS_PKG"; do
-  GOBIN="$work/bin" timeout 20m go install "$pkg" || fail "go install $pkg"
-done
-timeout 10m go build -o "$work/bin/twelvelabs_exporter" . || fail "go build of the exporter"
-export HELM="$work/bin/helm" KUSTOMIZE="$work/bin/kustomize" HELM_DOCS="$work/bin/helm-docs" EXPORTER="$work/bin/twelvelabs_exporter"
+step "build the exporter"
+timeout 10m go build -o "$work/twelvelabs_exporter" . || fail "go build of the exporter"
+export EXPORTER="$work/twelvelabs_exporter"
 echo "helm-check: $HELM_PKG, $KUSTOMIZE_PKG, $HELM_DOCS_PKG, and the exporter from this working tree"
 
 values=("$EVERY_TOGGLE" "$CHART"/ci/*-values.yaml)
@@ -83,9 +114,14 @@ unformatted=$(gofmt -l deploy/helm)
 [ -z "$unformatted" ] || fail "gofmt would change: $unformatted"
 
 step "go test in deploy/helm: strict decoding, flags, probes, accounts, scrape objects, schema, copies of the rules and dashboard"
-(cd deploy/helm && timeout 15m go test -count=1 -v ./... 2>&1) | tee "$work/test.log" | grep -v '^=== RUN' || true
-grep -q '^ok ' "$work/test.log" ||
-  fail "go test in deploy/helm (if only the copies of the rules or dashboard drifted: cd deploy/helm && go test ./... -update)"
+hint="if only the copies of the rules or dashboard drifted: cd deploy/helm && go test ./... -update"
+if [ -n "${HELM_CHECK_JSON:-}" ]; then
+  (cd deploy/helm && timeout 15m go test -count=1 -json ./...) >"$HELM_CHECK_JSON" ||
+    fail "go test in deploy/helm, whose go test -json make test summarises ($hint)"
+else
+  (cd deploy/helm && timeout 15m go test -count=1 -v ./... 2>&1) | tee "$work/test.log" | grep -v '^=== RUN' || true
+  grep -q '^ok ' "$work/test.log" || fail "go test in deploy/helm ($hint)"
+fi
 
 step "done"
 echo "helm-check: OK in ${SECONDS}s"

@@ -268,6 +268,7 @@ func recordingRules(t *testing.T, root string) []string {
 }
 
 func TestEndToEnd(t *testing.T) {
+	t.Parallel() // beside the soak too: it starts three processes, then waits on Prometheus
 	if testing.Short() {
 		t.Skip("starts Prometheus and Alertmanager")
 	}
@@ -475,6 +476,7 @@ next:
 }
 
 func TestCompressFor(t *testing.T) {
+	parallel(t)
 	in := "        for: 15m\n        expr: x[5m]\n    for: 2m  \n"
 	want := "        for: 15s\n        expr: x[5m]\n    for: 2s\n"
 	if got := string(compressFor([]byte(in))); got != want {

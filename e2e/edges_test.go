@@ -24,6 +24,7 @@ import (
 
 // SIGHUP re-reads the key file and says so; the process goes on serving.
 func TestSIGHUPReloadsTheKeyFile(t *testing.T) {
+	parallel(t)
 	sim := simulator.New("second-key-0123456789")
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
@@ -56,6 +57,7 @@ func TestSIGHUPReloadsTheKeyFile(t *testing.T) {
 // SIGTERM while a scrape waits on a slow API: the scrape answers, the
 // process exits 0, promptly.
 func TestSIGTERMDuringASlowScrape(t *testing.T) {
+	parallel(t)
 	sim := simulator.New(simKey)
 	sim.SetLatency(time.Minute)
 	srv := httptest.NewServer(sim)
@@ -90,6 +92,7 @@ func TestSIGTERMDuringASlowScrape(t *testing.T) {
 }
 
 func TestTelemetryPathTheMuxRefusesIsAStartupError(t *testing.T) {
+	parallel(t)
 	for _, path := range []string{"/metrics {x}", "/-/ready", "/a/{b"} {
 		cmd := exec.Command(binary, "--web.listen-address="+testproc.FreeAddr(t), "--web.telemetry-path="+path)
 		cmd.Env = []string{"TWELVELABS_API_KEY=k-0123456789"}
@@ -105,6 +108,7 @@ func TestTelemetryPathTheMuxRefusesIsAStartupError(t *testing.T) {
 // Prometheus's own OpenMetrics parser reads it to the end, and promtool
 // (which reads the text format only) accepts the text exposition.
 func TestOpenMetricsAndPromtool(t *testing.T) {
+	parallel(t)
 	sim := simulator.New(simKey)
 	for _, api := range simulator.APIs {
 		sim.SetTasks(api, simulator.Generate(simulator.GenerateOptions{Seed: 4, N: 70, Now: time.Now().Add(-2 * time.Second), API: api}))
@@ -137,6 +141,7 @@ func TestOpenMetricsAndPromtool(t *testing.T) {
 // The built binary with --config.file: probes by account name, 404 for
 // any other target, SIGHUP reloads the file, --config.check reports.
 func TestBinaryServesAccountsFromAConfigFile(t *testing.T) {
+	parallel(t)
 	sim := simulator.New("tlk_one_0123456789abcdef")
 	sim.SetTasks(simulator.V1, simulator.Generate(simulator.GenerateOptions{Seed: 1, N: 42, Now: time.Now().Add(-2 * time.Second), API: simulator.V1}))
 	srv := httptest.NewServer(sim)
@@ -177,6 +182,7 @@ func TestBinaryServesAccountsFromAConfigFile(t *testing.T) {
 // A plain `go build` (no linker flags) still reports a version, the
 // revision and a date, from what the toolchain records in the binary.
 func TestPlainGoBuildReportsItsVersion(t *testing.T) {
+	parallel(t)
 	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
 	if err != nil {
 		t.Skipf("not a git checkout: %v", err)

@@ -23,6 +23,7 @@ import (
 // start-up until a writer came, and /dev/zero was read until memory ran
 // out.
 func TestBinaryRefusesKeyFilesThatAreNotRegular(t *testing.T) {
+	parallel(t)
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -77,6 +78,7 @@ func TestBinaryRefusesKeyFilesThatAreNotRegular(t *testing.T) {
 // with the last good key, and SIGHUP says what the file became, without
 // the key.
 func TestBinaryKeepsTheKeyWhenItsFileBecomesAFIFO(t *testing.T) {
+	parallel(t)
 	sim := simulator.New(simKey)
 	sim.SetTasks(simulator.V1, simulator.Generate(simulator.GenerateOptions{Seed: 4, N: 20, Now: time.Now().Add(-2 * time.Second), API: simulator.V1}))
 	srv := httptest.NewServer(sim)

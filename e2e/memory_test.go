@@ -22,6 +22,7 @@ const podMemoryLimit = 128 << 20
 // 15 MiB of numbers (which is read, and skipped as it streams). The
 // exporter keeps serving and its peak RSS stays under the pod's limit.
 func TestHostilePagesKeepMemoryBounded(t *testing.T) {
+	parallel(t)
 	if testing.Short() {
 		t.Skip("hostile pages")
 	}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,7 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,6 +45,42 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// The tests here run in parallel (make test gives them -parallel 6): most
+// of their time is real time spent waiting (Prometheus's scrapes, the
+// alerts' compressed for:, the soak's length). The soak's scrapes must
+// answer within 2.5 s, which a burst of race-built processes starting
+// beside it can delay: it starts once the tests that call parallel have
+// ended. TestEndToEnd does not wait for it, nor it for TestEndToEnd, which
+// starts three processes and then waits on Prometheus.
+var others sync.WaitGroup
+
+// parallel runs a top-level test beside the others, and before the soak.
+// (Every test calls it before any is released, in go test's sequential
+// phase, so that the soak's wait counts them all.)
+func parallel(t *testing.T) {
+	t.Helper()
+	others.Add(1)
+	t.Cleanup(others.Done) // last, after the test's processes have stopped
+	t.Parallel()
+}
+
+// afterOthers waits until the tests that call parallel have ended, when
+// -parallel leaves them a slot beside the soak and TestEndToEnd; with
+// fewer (go test's default is GOMAXPROCS), they would wait for the soak's
+// slot while it waits for them, so it goes on beside them.
+func afterOthers(t *testing.T) {
+	t.Helper()
+	if f := flag.Lookup("test.parallel"); f != nil {
+		if n, err := strconv.Atoi(f.Value.String()); err == nil && n < 3 {
+			t.Logf("-parallel %d: not waiting for the other tests", n)
+			return
+		}
+	}
+	start := time.Now()
+	others.Wait()
+	t.Logf("waited %v for the other tests to end", time.Since(start).Round(time.Second))
 }
 
 // exporterProcess is the built exporter running on a free loopback port.
@@ -81,6 +120,7 @@ func get(t *testing.T, url string, header map[string]string) (int, string) {
 // listed in full; listed incrementally, the first scrape costs that and the
 // next ones a few requests, with the same exact counts.
 func TestBinaryExportsExactCountsWithMinimalRequests(t *testing.T) {
+	parallel(t)
 	for _, mode := range []string{"full", "incremental"} {
 		t.Run(mode, func(t *testing.T) { exactCountsWithMinimalRequests(t, mode) })
 	}
@@ -161,6 +201,7 @@ func exactCountsWithMinimalRequests(t *testing.T, mode string) {
 }
 
 func TestBinaryWithRevokedKeyKeepsServing(t *testing.T) {
+	parallel(t)
 	sim := simulator.New("another-key")
 	sim.SetTasks("v1", simulator.Generate(simulator.GenerateOptions{Seed: 1, N: 60, Now: time.Now(), API: "v1"}))
 	srv := httptest.NewServer(sim)
@@ -210,6 +251,7 @@ func TestBinaryWithRevokedKeyKeepsServing(t *testing.T) {
 }
 
 func TestBinaryStopsGracefullyOnSIGTERM(t *testing.T) {
+	parallel(t)
 	p := startExporter(t, []string{"TWELVELABS_API_KEY=k"}, "--twelvelabs.url=http://127.0.0.1:1/v1.3")
 	start := time.Now()
 	if err := p.Stop(10 * time.Second); err != nil {
@@ -224,6 +266,7 @@ func TestBinaryStopsGracefullyOnSIGTERM(t *testing.T) {
 }
 
 func TestStartupErrorsSayWhatToFix(t *testing.T) {
+	parallel(t)
 	dir := t.TempDir()
 	emptyFile := filepath.Join(dir, "empty")
 	if err := os.WriteFile(emptyFile, []byte("\n"), 0o600); err != nil {
@@ -284,6 +327,7 @@ func TestStartupErrorsSayWhatToFix(t *testing.T) {
 }
 
 func TestAlternativeKeyVariable(t *testing.T) {
+	parallel(t)
 	sim := simulator.New(simKey)
 	srv := httptest.NewServer(sim)
 	defer srv.Close()

@@ -48,6 +48,7 @@ func prometheus3(t *testing.T) string {
 //   - twelvelabs-proto: PrometheusProto only, scrape_native_histograms:
 //     the processing duration histogram arrives as a native histogram.
 func TestPrometheus3(t *testing.T) {
+	parallel(t)
 	if testing.Short() {
 		t.Skip("starts Prometheus 3")
 	}

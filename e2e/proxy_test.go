@@ -20,6 +20,7 @@ import (
 // through the proxy's CONNECT and trusts the certificate by that CA only.
 // The API's host name resolves nowhere but at the proxy.
 func TestHTTPSProxyAndCustomCA(t *testing.T) {
+	parallel(t)
 	dir := t.TempDir()
 	cert, caFile, _ := certFor(t, dir, "api.twelvelabs.test")
 	sim := simulator.New(simKey)

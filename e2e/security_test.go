@@ -20,6 +20,7 @@ import (
 // The exporter behind exporter-toolkit's web configuration: TLS and basic
 // auth, end to end on the built binary.
 func TestTLSAndBasicAuth(t *testing.T) {
+	parallel(t)
 	dir := t.TempDir()
 	_, _, pool := certFor(t, dir, "127.0.0.1")
 	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret-pass"), bcrypt.MinCost)

@@ -31,6 +31,7 @@ func hashmod(v string, m uint64) uint64 {
 // configs, one per replica. Every account's series arrive exactly once,
 // from the replica its shard names, with that account's task count.
 func TestShardedReplicasServeEachAccountOnce(t *testing.T) {
+	parallel(t)
 	prometheus := testproc.Require(t, "prometheus", "prometheus")
 	tmp := t.TempDir()
 

@@ -5,14 +5,27 @@
 // a package failed (a build error included), so that make stops.
 //
 //	go test -json ./... | go run ./internal/testsummary
+//
+// Other runs that went on at the same time (make test runs several at
+// once) are named as arguments, LABEL=FILE, each a file of `go test -json`
+// (or of anything else, which is printed as is and fails, like a build
+// error on stdin) read when stdin ends: their packages are reported as
+// "package [LABEL]", and a run of no test at all fails, since a -run
+// pattern that names no test passes silently in go test. -show REGEXP
+// prints the output lines of their passing tests that match (numbers a
+// test logs for people to read).
+//
+//	go run ./internal/testsummary -show 'requests a scrape' full-length=differential.json <race.json
 package main
 
 import (
 	"bufio"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -30,7 +43,12 @@ type event struct {
 type key struct{ pkg, test string }
 
 type summary struct {
-	out      io.Writer
+	out io.Writer
+	// label, show: of the named run being read ("" and nil for stdin).
+	label    string
+	show     *regexp.Regexp
+	tests    int // tests that ran in the named run being read
+	shown    map[key][]string
 	buf      map[key][]string
 	skipped  []string
 	failed   []string
@@ -40,7 +58,30 @@ type summary struct {
 }
 
 func main() {
-	failed, err := run(os.Stdin, os.Stdout)
+	show := flag.String("show", "", "print the output lines of the named runs' passing tests that match this regular expression")
+	flag.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: go test -json ./... | testsummary [-show REGEXP] [LABEL=FILE ...]")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	var runs []namedRun
+	for _, arg := range flag.Args() {
+		label, file, ok := strings.Cut(arg, "=")
+		if !ok || label == "" || file == "" {
+			flag.Usage()
+			os.Exit(2)
+		}
+		runs = append(runs, namedRun{label, file})
+	}
+	var showRe *regexp.Regexp
+	if *show != "" {
+		var err error
+		if showRe, err = regexp.Compile(*show); err != nil {
+			fmt.Fprintln(os.Stderr, "testsummary: -show:", err)
+			os.Exit(2)
+		}
+	}
+	failed, err := runAll(os.Stdin, runs, showRe, os.Stdout)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testsummary:", err)
 		os.Exit(1)
@@ -50,10 +91,43 @@ func main() {
 	}
 }
 
+// namedRun is a file of go test -json from another run, and its label.
+type namedRun struct{ label, file string }
+
 // run reads test2json events from in and writes the summary to out; failed
 // is true when a test or a package failed.
 func run(in io.Reader, out io.Writer) (failed bool, err error) {
-	s := &summary{out: out, buf: map[key][]string{}, elapsed: map[string]float64{}}
+	return runAll(in, nil, nil, out)
+}
+
+// runAll reads in, then each named run's file, and writes the summary of
+// them all to out.
+func runAll(in io.Reader, runs []namedRun, show *regexp.Regexp, out io.Writer) (failed bool, err error) {
+	s := &summary{out: out, buf: map[key][]string{}, elapsed: map[string]float64{}, shown: map[key][]string{}}
+	if err := s.read(in); err != nil {
+		return true, err
+	}
+	for _, r := range runs {
+		f, err := os.Open(r.file)
+		if err != nil {
+			return true, err
+		}
+		s.label, s.show, s.tests = r.label, show, 0
+		err = s.read(f)
+		_ = f.Close() // read only
+		if err != nil {
+			return true, fmt.Errorf("%s: %w", r.file, err)
+		}
+		if s.tests == 0 {
+			s.anyFail = true
+			s.failed = append(s.failed, fmt.Sprintf("[%s] ran no test (%s)", r.label, r.file))
+			fmt.Fprintf(s.out, "--- FAIL: [%s] ran no test: %s holds no test's result\n", r.label, r.file)
+		}
+	}
+	return s.end(), nil
+}
+
+func (s *summary) read(in io.Reader) error {
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -65,16 +139,22 @@ func run(in io.Reader, out io.Writer) (failed bool, err error) {
 			s.anyFail = s.anyFail || strings.TrimSpace(sc.Text()) != ""
 			continue
 		}
+		if s.label != "" && e.Package != "" {
+			e.Package += " [" + s.label + "]"
+			if e.Test == "" && e.Action == "output" && (strings.HasPrefix(e.Output, "ok") || strings.HasPrefix(e.Output, "FAIL") || strings.HasPrefix(e.Output, "?")) {
+				e.Output = strings.TrimSuffix(e.Output, "\n") + " [" + s.label + "]\n" // its result line
+			}
+		}
 		s.add(e)
 	}
-	if err := sc.Err(); err != nil {
-		return true, err
-	}
-	return s.end(), nil
+	return sc.Err()
 }
 
 func (s *summary) add(e event) {
 	k := key{e.Package, e.Test}
+	if e.Test != "" && (e.Action == "pass" || e.Action == "fail" || e.Action == "skip") {
+		s.tests++
+	}
 	switch e.Action {
 	case "build-output": // go 1.24 and later: the compiler's errors
 		_, _ = io.WriteString(s.out, e.Output)
@@ -88,7 +168,20 @@ func (s *summary) add(e event) {
 			s.failed = append(s.failed, e.Package+" "+e.Test)
 			fmt.Fprintf(s.out, "--- FAIL: %s %s\n%s", e.Package, e.Test, strings.Join(s.buf[k], ""))
 		} else {
-			// The package's own output: build errors, panics, its FAIL line.
+			// What its tests wrote that never ended (a panic, a timeout, an
+			// exit in the middle of one), then the package's own output:
+			// build errors, panics, its FAIL line.
+			var open []key
+			for tk := range s.buf {
+				if tk.pkg == e.Package && tk.test != "" {
+					open = append(open, tk)
+				}
+			}
+			slices.SortFunc(open, func(a, b key) int { return strings.Compare(a.test, b.test) })
+			for _, tk := range open {
+				fmt.Fprintf(s.out, "--- %s %s, which never ended:\n%s", e.Package, tk.test, strings.Join(s.buf[tk], ""))
+				delete(s.buf, tk)
+			}
 			_, _ = io.WriteString(s.out, strings.Join(s.buf[k], ""))
 			s.elapsed[e.Package] = e.Elapsed
 			s.packages++
@@ -102,7 +195,17 @@ func (s *summary) add(e event) {
 		}
 		delete(s.buf, k)
 	case "pass":
+		if e.Test != "" && s.show != nil {
+			pk := key{e.Package, ""}
+			for _, line := range s.buf[k] {
+				if s.show.MatchString(line) {
+					s.shown[pk] = append(s.shown[pk], line)
+				}
+			}
+		}
 		if e.Test == "" {
+			_, _ = io.WriteString(s.out, strings.Join(s.shown[k], ""))
+			delete(s.shown, k)
 			for _, line := range s.buf[k] {
 				if strings.HasPrefix(line, "ok") {
 					_, _ = io.WriteString(s.out, line)
@@ -137,10 +240,15 @@ func reason(lines []string) string {
 
 func short(pkg string) string {
 	const module = "github.com/twelvelabs-community/twelvelabs_exporter"
+	pkg, label, labelled := strings.Cut(pkg, " [") // "package [LABEL]", of a named run
 	if pkg == module {
-		return "."
+		pkg = "."
 	}
-	return strings.TrimPrefix(pkg, module+"/")
+	pkg = strings.TrimPrefix(pkg, module+"/")
+	if labelled {
+		pkg += " [" + label
+	}
+	return pkg
 }
 
 // end prints the summary; true when something failed.

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -77,6 +79,86 @@ func TestBuildFailureEventsFail(t *testing.T) {
 `
 	var out strings.Builder
 	if failed, err := run(strings.NewReader(s), &out); err != nil || !failed || !strings.Contains(out.String(), "undefined: x") {
+		t.Errorf("failed %v, err %v, output:\n%s", failed, err, out.String())
+	}
+}
+
+// Runs that went on beside the one on stdin, named on the command line:
+// their packages carry the label, -show prints what their passing tests
+// logged for people, a run of no test fails, and anything that is not
+// test2json fails as on stdin.
+func TestNamedRuns(t *testing.T) {
+	dir := t.TempDir()
+	file := func(name, content string) string {
+		path := dir + "/" + name
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	pass := strings.Join(strings.Split(stream, "\n")[:13], "\n") + "\n"
+	long := file("long.json", `{"Action":"run","Package":"github.com/twelvelabs-community/twelvelabs_exporter/collector","Test":"TestLong/a"}
+{"Action":"output","Package":"github.com/twelvelabs-community/twelvelabs_exporter/collector","Test":"TestLong/a","Output":"    x_test.go:7: a 200 scrapes, 10.5 requests a scrape\n"}
+{"Action":"output","Package":"github.com/twelvelabs-community/twelvelabs_exporter/collector","Test":"TestLong/a","Output":"    x_test.go:8: not shown\n"}
+{"Action":"pass","Package":"github.com/twelvelabs-community/twelvelabs_exporter/collector","Test":"TestLong/a","Elapsed":3}
+{"Action":"pass","Package":"github.com/twelvelabs-community/twelvelabs_exporter/collector","Test":"TestLong","Elapsed":3}
+{"Action":"output","Package":"github.com/twelvelabs-community/twelvelabs_exporter/collector","Output":"ok  \tgithub.com/twelvelabs-community/twelvelabs_exporter/collector\t3.0s\n"}
+{"Action":"pass","Package":"github.com/twelvelabs-community/twelvelabs_exporter/collector","Elapsed":3}
+`)
+	none := file("none.json", `{"Action":"output","Package":"example.com/m/a","Output":"testing: warning: no tests to run\n"}
+{"Action":"output","Package":"example.com/m/a","Output":"ok  \texample.com/m/a\t0.1s [no tests to run]\n"}
+{"Action":"pass","Package":"example.com/m/a","Elapsed":0.1}
+`)
+	broken := file("broken.log", "helm-check: FAIL: helm lint\n")
+
+	var out strings.Builder
+	failed, err := runAll(strings.NewReader(pass), []namedRun{{"full-length", long}}, regexp.MustCompile(`requests a scrape`), &out)
+	got := out.String()
+	if err != nil || failed {
+		t.Errorf("failed %v, err %v:\n%s", failed, err, got)
+	}
+	for _, want := range []string{
+		"ok  \texample.com/m/a\t0.5s\n",
+		"    x_test.go:7: a 200 scrapes, 10.5 requests a scrape\nok  \tgithub.com/twelvelabs-community/twelvelabs_exporter/collector\t3.0s [full-length]\n",
+		"=== summary: 2 packages, 1 tests skipped",
+		"slowest packages: collector [full-length] 3s, example.com/m/a 500ms",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "not shown") {
+		t.Errorf("a line -show does not match is shown:\n%s", got)
+	}
+
+	out.Reset()
+	if failed, err := runAll(strings.NewReader(pass), []namedRun{{"full-length", none}}, nil, &out); err != nil || !failed ||
+		!strings.Contains(out.String(), "FAIL  [full-length] ran no test") {
+		t.Errorf("a named run of no test: failed %v, err %v:\n%s", failed, err, out.String())
+	}
+	out.Reset()
+	if failed, err := runAll(strings.NewReader(pass), []namedRun{{"helm", broken}}, nil, &out); err != nil || !failed ||
+		!strings.Contains(out.String(), "helm-check: FAIL: helm lint") {
+		t.Errorf("a named run that is not test2json: failed %v, err %v:\n%s", failed, err, out.String())
+	}
+	out.Reset()
+	if _, err := runAll(strings.NewReader(pass), []namedRun{{"gone", dir + "/nope.json"}}, nil, &out); err == nil {
+		t.Error("a named run's missing file: no error")
+	}
+}
+
+// A test binary that dies in the middle of a test (a panic, a timeout):
+// what the test wrote is shown with the package's failure.
+func TestOutputOfATestThatNeverEnded(t *testing.T) {
+	const s = `{"Action":"run","Package":"p","Test":"TestDies"}
+{"Action":"output","Package":"p","Test":"TestDies","Output":"=== RUN   TestDies\n"}
+{"Action":"output","Package":"p","Test":"TestDies","Output":"panic: test timed out after 30m0s\n"}
+{"Action":"output","Package":"p","Output":"FAIL\tp\t1800.1s\n"}
+{"Action":"fail","Package":"p","Elapsed":1800.1}
+`
+	var out strings.Builder
+	if failed, err := run(strings.NewReader(s), &out); err != nil || !failed ||
+		!strings.Contains(out.String(), "--- p TestDies, which never ended:\n=== RUN   TestDies\npanic: test timed out after 30m0s\nFAIL\tp") {
 		t.Errorf("failed %v, err %v, output:\n%s", failed, err, out.String())
 	}
 }
