@@ -92,12 +92,6 @@ var apiModes = []apiMode{
 	{name: "date-ahead", behaviour: simulator.Behaviour{DateOffset: 23 * time.Hour}},
 	{name: "listed-twice", behaviour: simulator.Behaviour{TwiceEvery: 40}, contradicts: true},
 	{name: "two-statuses", behaviour: simulator.Behaviour{TwoStatusesEvery: 4}, contradicts: true},
-	// started_at exclusive, with whole-second created_at: splits fall on
-	// seconds without a task; where none can (a range's second of its own
-	// start), the tasks of a boundary second may be in no part, and the
-	// listing fails rather than serve them short (not yet learned, as an
-	// inclusive ended_at is).
-	{name: "exclusive-start", behaviour: simulator.Behaviour{StartExclusive: true, WholeSeconds: true}, ties: true, mayFail: true},
 	{name: "all-together", behaviour: simulator.Behaviour{UnstableTies: true, RetentionEarly: 20 * time.Second,
 		RetentionEvery: 5 * time.Minute, BackwardsPerMinute: 0.5, DeletesPerMinute: 0.2, ClockOffset: 3 * time.Minute,
 		TotalLag: 10 * time.Second}, ties: true, batches: true},

@@ -288,6 +288,10 @@ func (s *syncer) whole(a, b int64, status string, p client.PageResult) ([]client
 		}
 		news := false
 		for _, t := range np.Tasks {
+			if !t.HasID {
+				tasks, news = append(tasks, t), true
+				continue
+			}
 			if _, ok := onPage[t.IDHash]; !ok {
 				onPage[t.IDHash] = struct{}{}
 				tasks = append(tasks, t)
@@ -402,24 +406,6 @@ func (s *syncer) narrow(a, b int64, status string, p client.PageResult, edge boo
 			return err
 		}
 	}
-	// Every part settled, and the range holds fewer tasks than the API
-	// counts in it: its parts' counts do not add up to its own (an API
-	// that counts started_at exclusively loses a boundary second's tasks
-	// from both parts), or a task came in between. Asked again, a count
-	// that still says more than its parts hold is not served. (More than
-	// it counts is a count that lags its pages: the pages are what is
-	// there.)
-	if held := s.tt.count(a, s.hi(b), status); held < p.Total {
-		again, err := s.probe(a, b, status, 1)
-		if err != nil {
-			return err
-		}
-		if held < again.Total {
-			s.ts.boundaries = true // from now on, splits avoid task seconds
-			return fmt.Errorf("%w: %d tasks created in [%s, %s) (status %q) are counted, and its parts hold %d",
-				errUnsettled, again.Total, time.UnixMicro(a).UTC().Format(time.RFC3339), time.UnixMicro(b).UTC().Format(time.RFC3339), status, held)
-		}
-	}
 	return nil
 }
 
@@ -459,7 +445,8 @@ func (s *syncer) split(a, b int64, edge bool) [][2]int64 {
 // in both parts, or in neither.
 func (s *syncer) gap(m, a, b int64) (int64, bool) {
 	if !s.ts.boundaries {
-		// Until the API shows that its ends matter, splits stay where the
+		// Until the API shows that its ends matter (an inclusive
+		// ended_at), splits stay where the
 		// held tasks' median puts them: moving them off task seconds
 		// unbalances the halves (a batch of 400 finishing took 29
 		// requests instead of 17).
@@ -596,6 +583,10 @@ func (s *syncer) readToEnd(a, b int64, status string, p client.PageResult) ([]cl
 		}
 		news := false
 		for _, t := range p.Tasks {
+			if !t.HasID {
+				tasks, news = append(tasks, t), true // no _id to tell it from another
+				continue
+			}
 			if _, ok := seen[t.IDHash]; !ok {
 				seen[t.IDHash] = struct{}{}
 				tasks = append(tasks, t)
@@ -918,7 +909,8 @@ func (s *syncer) full() error {
 	// pages (new tasks listed, not yet counted), the oldest tasks are on a
 	// page after that, and the new ones make up the number. The oldest
 	// second held, counted, finds them (one request).
-	if i := slices.IndexFunc(s.tt.recs, func(r taskRec) bool { return r.flags&recNoCreated == 0 }); i >= 0 {
+	if i := slices.IndexFunc(s.tt.recs, func(r taskRec) bool { return r.flags&recNoCreated == 0 }); i >= 0 &&
+		read == l.Total && l.Total%client.MaxPageLimit == 0 {
 		if tail := floorSecond(s.tt.recs[i].created) + second; tail > a && tail < b {
 			p, err := s.probe(a, tail, "", 1)
 			if err != nil {
