@@ -155,7 +155,14 @@ func exactCountsWithMinimalRequests(t *testing.T, mode string) {
 			const verify = 3
 			// The processing tasks are read whole too: moves in and out of
 			// processing can cancel out in the counts.
-			switch full := int64((n+49)/50) + verify + int64((processing(tasks[api])+49)/50) - 1; {
+			full := int64((n+49)/50) + verify + int64((processing(tasks[api])+49)/50) - 1
+			if n%50 == 0 {
+				// A pass that ends on a full page, as its count says, may
+				// have been ended a page early by a count that lags: its
+				// oldest second is counted.
+				full++
+			}
+			switch {
 			case (mode == "full" || scrape == 1) && got != full:
 				t.Errorf("scrape %d: %s saw %d requests, want %d", scrape, api, got, full)
 			case mode == "incremental" && scrape > 1 && got > 1+verify+int64((processing(tasks[api])+49)/50):
