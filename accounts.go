@@ -47,6 +47,9 @@ type accountConfig struct {
 	CacheTTL       *time.Duration `yaml:"cache_ttl,omitempty"`
 	Lookback       *time.Duration `yaml:"lookback,omitempty"`
 	MaxModels      *int           `yaml:"max_models,omitempty"`
+	// Collectors turn the account's collectors on or off by name (embed,
+	// indexing, …), over the --collector.<name> flags.
+	Collectors map[string]bool `yaml:"collectors,omitempty"`
 }
 
 // accountFlagNames maps the flags an account's fields override to the
@@ -58,7 +61,7 @@ var accountFlagNames = func() []string {
 	for i := range t.NumField() {
 		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
 		switch name {
-		case "name", "organization", "key_file", "key_env":
+		case "name", "organization", "key_file", "key_env", "collectors":
 			continue // no flag of that name
 		case "embed_apis":
 			out = append(out, "--twelvelabs.embed-api", name)
@@ -182,9 +185,12 @@ func (fc *fileConfig) problems(flags *config, lookupEnv func(string) (string, bo
 		} else if _, _, err := a.keySource(lookupEnv, nil); err != nil {
 			add(fmt.Sprintf("accounts[%d].%s", i, map[bool]string{true: "key_file", false: "key_env"}[a.KeyFile != ""]), "account %q: %v", a.Name, err)
 		}
+		if err := checkCollectorNames(a.Collectors); err != nil {
+			add(fmt.Sprintf("accounts[%d].collectors", i), "account %q: %v", a.Name, err)
+		}
 		cfg := a.settings(flags)
 		if _, ok := orgCfg[a.Organization]; ok {
-			if apis, err := cfg.embedAPIs(); err == nil {
+			if apis, err := cfg.listedAPIs(); err == nil {
 				d := need[a.Organization]
 				if d == nil {
 					d = &demand{}
@@ -226,6 +232,9 @@ func (a *accountConfig) settings(flags *config) *config {
 	set(&c.cacheTTL, a.CacheTTL)
 	set(&c.lookback, a.Lookback)
 	set(&c.maxModels, a.MaxModels)
+	if len(a.Collectors) > 0 {
+		c.collectorOverrides = a.Collectors
+	}
 	c.keyFile = a.KeyFile
 	return &c
 }

@@ -119,6 +119,23 @@ func (w *walker) walk(node *yaml.Node, t reflect.Type, yamlPath string) {
 			w.src.lines[sub] = k.Line
 			w.walk(v, f.Type, sub)
 		}
+	case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String:
+		if node.Kind != yaml.MappingNode {
+			w.add(node.Line, yamlPath, "want names each with %s, got %s", describeType(t.Elem()), describeNode(node))
+			return
+		}
+		seen := map[string]int{}
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			k, v := node.Content[i], node.Content[i+1]
+			if first := seen[k.Value]; first > 0 {
+				w.add(k.Line, yamlPath, "%s given twice (first on line %d)", k.Value, first)
+				continue
+			}
+			seen[k.Value] = k.Line
+			sub := joinPath(yamlPath, k.Value)
+			w.src.lines[sub] = k.Line
+			w.walk(v, t.Elem(), sub)
+		}
 	case t.Kind() == reflect.Slice:
 		if node.Kind != yaml.SequenceNode {
 			w.add(node.Line, yamlPath, "want a list, got %s", describeNode(node))

@@ -41,30 +41,34 @@ const (
 var keyEnvVars = []string{"TWELVELABS_API_KEY", "TWELVE_LABS_API_KEY"}
 
 type config struct {
-	configFile    string
-	configCheck   bool
-	autoReload    bool
-	reloadEvery   time.Duration
-	lifecycle     bool
-	apiURL        string
-	keyFile       string
-	apis          []string
-	concurrency   int
-	maxPages      int
-	timeout       time.Duration
-	timeoutOffset time.Duration
-	reqTimeout    time.Duration
-	retries       int
-	cacheTTL      time.Duration
-	lookback      time.Duration
-	telemetryPath string
-	maxRequests   int
-	maxModels     int
-	listing       string
-	resync        time.Duration
-	noOwnMetrics  bool
-	web           *web.FlagConfig
-	log           promslog.Config
+	configFile  string
+	configCheck bool
+	autoReload  bool
+	reloadEvery time.Duration
+	lifecycle   bool
+	apiURL      string
+	keyFile     string
+	apis        []string
+	// collectors are the --[no-]collector.<name> flags; an account's
+	// collectors: entries override them (collectorOverrides).
+	collectors         map[string]*bool
+	collectorOverrides map[string]bool
+	concurrency        int
+	maxPages           int
+	timeout            time.Duration
+	timeoutOffset      time.Duration
+	reqTimeout         time.Duration
+	retries            int
+	cacheTTL           time.Duration
+	lookback           time.Duration
+	telemetryPath      string
+	maxRequests        int
+	maxModels          int
+	listing            string
+	resync             time.Duration
+	noOwnMetrics       bool
+	web                *web.FlagConfig
+	log                promslog.Config
 }
 
 // newApp declares every flag; the README's flag table is checked against it.
@@ -112,6 +116,7 @@ func newApp() (*kingpin.Application, *config) {
 		BoolVar(&c.noOwnMetrics)
 	app.Flag("web.max-requests", "Most scrapes served at once; more get HTTP 503. 0 means no limit.").
 		Default("40").IntVar(&c.maxRequests)
+	addCollectorFlags(app, c)
 	c.web = kingpinflag.AddFlags(app, defaultAddress)
 	promslogflag.AddFlags(app, &c.log)
 	app.Version(version.Print(program))
@@ -154,7 +159,7 @@ func (c *config) validate() error {
 	case c.maxModels < 1:
 		return fmt.Errorf("--twelvelabs.max-models=%d: want at least 1", c.maxModels)
 	}
-	_, err := c.embedAPIs()
+	_, err := c.listedAPIs()
 	return err
 }
 

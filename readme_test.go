@@ -166,3 +166,34 @@ func checkMetricsTable(t *testing.T, heading string, exposition func() string) {
 		}
 	}
 }
+
+// The stage metrics, with every collector on against a pipeline of every
+// stage in the simulator.
+func TestReadmeStageMetricsTableMatchesTheExposition(t *testing.T) {
+	checkMetricsTable(t, "### Stage metrics", func() string {
+		sim := simulator.New(simKey)
+		for stage, items := range simulator.GeneratePipeline(3, 40, time.Now()) {
+			sim.SetItems(stage, items)
+		}
+		args := []string{"--no-collector.embed"}
+		for _, name := range collectorNames()[1:] {
+			args = append(args, "--collector."+name)
+		}
+		code, body, _ := serve(testHandler(t, sim, args...), nil)
+		if code != 200 {
+			t.Fatalf("HTTP %d", code)
+		}
+		var stage []string // the families of every stage, not the exporter's own
+		for _, line := range strings.Split(body, "\n") {
+			name := strings.TrimPrefix(strings.TrimPrefix(line, "# HELP "), "# TYPE ")
+			name, _, _ = strings.Cut(name, " ")
+			name, _, _ = strings.Cut(name, "{")
+			if strings.HasPrefix(name, "twelvelabs_exporter") || name == "twelvelabs_up" ||
+				strings.HasPrefix(name, "twelvelabs_api_") || !strings.HasPrefix(name, "twelvelabs_") {
+				continue
+			}
+			stage = append(stage, line)
+		}
+		return strings.Join(stage, "\n") + "\n"
+	})
+}

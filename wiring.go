@@ -197,7 +197,7 @@ func (t *targets) account(name string) *collector.Exporter {
 // wiring done once per account. b, when not nil, is the account's
 // organisation's request budget.
 func newAccountExporter(cfg *config, keys client.KeySource, b *budget, logger *slog.Logger) (*collector.Exporter, error) {
-	apis, err := cfg.embedAPIs()
+	apis, err := cfg.listedAPIs()
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,9 @@ var APIs = []API{V1, V2}
 
 // Path is the list endpoint of the API, relative to the base URL.
 func (a API) Path() string {
+	if s := StageOf(a); s != nil {
+		return s.Path
+	}
 	if a == V2 {
 		return "/embed-v2/tasks"
 	}

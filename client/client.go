@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -403,7 +402,7 @@ func (c *Client) Page(ctx context.Context, q Query, n int) (PageResult, error) {
 			seen[t.IDHash] = struct{}{}
 		}
 		e := t.export()
-		if q.Status != "" && e.Status != q.Status && documentedStatus(e.Status) {
+		if q.Status != "" && e.Status != q.Status && q.API.Documented(e.Status) {
 			// The counts by status are what the listing is verified
 			// against: an API that ignores the filter leaves nothing to
 			// verify by, and says so at once. (A status it cannot read, or
@@ -421,8 +420,6 @@ func (c *Client) Page(ctx context.Context, q Query, n int) (PageResult, error) {
 // Statuses are the statuses the API documents for embedding tasks, each
 // of which it filters by exactly.
 var Statuses = []string{"processing", "ready", "failed"}
-
-func documentedStatus(s string) bool { return slices.Contains(Statuses, s) }
 
 // trustedTotal is a page's total_results, or -1 when page n itself, of
 // tasks on it at limit a page, disproves it (fewer tasks counted than the
@@ -550,6 +547,7 @@ func (c *Client) try(ctx context.Context, api API, n, limit int, target string, 
 
 	if resp.StatusCode == http.StatusOK {
 		dec.setSecret(key)
+		dec.stage = StageOf(api)
 		p, err := dec.decode(resp.Body, c.cfg.MaxBodyBytes, limit)
 		if err != nil {
 			if ctx.Err() != nil {

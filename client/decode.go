@@ -42,6 +42,12 @@ type task struct {
 	AudioNanos int64
 	// Malformed has bit f set when Field f was present but unreadable.
 	Malformed uint16
+	// A stage's items (Stage) also fill these.
+	Key      string // the _id's text, for a stage others join on
+	Finished time.Time
+	Expires  time.Time
+	Sums     [MaxSums]int64
+	Flags    uint8
 }
 
 func (t *task) malformed(f Field) { t.Malformed |= 1 << f }
@@ -82,7 +88,11 @@ type pageDecoder struct {
 	tasks    []task
 	models   map[string]string // raw name -> label value
 	statuses map[string]string
+	keys     map[string]string
 	scratch  []byte
+	// stage describes the items of a stage's list; nil for embedding
+	// tasks, which task reads.
+	stage *Stage
 	// secret is the key the page was asked with: a label value that holds
 	// it, or a piece of it, is redacted as an error message is.
 	secret string
@@ -94,12 +104,13 @@ func (d *pageDecoder) setSecret(key string) {
 	if key != d.secret {
 		clear(d.models)
 		clear(d.statuses)
+		clear(d.keys)
 		d.secret = key
 	}
 }
 
 func newPageDecoder(seed maphash.Seed) *pageDecoder {
-	d := &pageDecoder{seed: seed, models: map[string]string{}, statuses: map[string]string{}}
+	d := &pageDecoder{seed: seed, models: map[string]string{}, statuses: map[string]string{}, keys: map[string]string{}}
 	d.dec = jsontext.NewDecoder(&d.guard)
 	return d
 }
@@ -369,17 +380,21 @@ func (d *pageDecoder) data() error {
 		}
 		d.tasks = append(d.tasks, task{})
 		t := &d.tasks[len(d.tasks)-1]
-		if err := d.task(t); err != nil {
+		read := d.task
+		if d.stage != nil {
+			read = d.item
+		}
+		if err := read(t); err != nil {
 			if errors.Is(err, errNull) { // a null element: no task
 				d.tasks = d.tasks[:len(d.tasks)-1]
 				continue
 			}
 			return err
 		}
-		if t.Model == "" {
+		if t.Model == "" && (d.stage == nil || d.stage.Dimension != "") {
 			t.Model = Unknown
 		}
-		if t.Status == "" {
+		if t.Status == "" && (d.stage == nil || len(d.stage.Statuses) > 0) {
 			t.Status = Unknown
 		}
 	}

@@ -27,6 +27,11 @@ type Group struct {
 	// OldestCreated is the earliest created_at in the group; zero when no
 	// task of the group carried a readable created_at.
 	OldestCreated time.Time
+	// A stage's groups (Stage) also keep these: the sums and flag counts
+	// by their index, and the earliest expires_at.
+	Sums           [MaxSums]int64
+	Flagged        [MaxFlags]int
+	EarliestExpiry time.Time
 }
 
 // Query is one question to a list endpoint: the tasks of API created in
@@ -105,9 +110,17 @@ type Listing struct {
 	Total int
 	// Malformed counts, per Field, the tasks counted whose field was
 	// present but unreadable (taken as missing).
-	Malformed [NumFields]int
+	Malformed [MaxStageFields]int
 	Duration  time.Duration
+	// Keys maps the _id of a stage's items to their dimension value, for
+	// the stages that join on it (an index's _id to its name); nil for
+	// others.
+	Keys map[string]string
 }
+
+// maxKeys bounds Listing.Keys: a stage joined on is small (indexes), and
+// a hostile list must not grow it without end.
+const maxKeys = 10000
 
 func newListing() *Listing {
 	return &Listing{Groups: make(map[GroupKey]*Group), Total: -1}
@@ -122,7 +135,7 @@ func (l *Listing) add(t *task) {
 		l.Groups[k] = g
 	}
 	g.Tasks++
-	for f := range NumFields {
+	for f := range MaxStageFields {
 		if t.Malformed&(1<<f) != 0 {
 			l.Malformed[f]++
 		}
@@ -131,6 +144,25 @@ func (l *Listing) add(t *task) {
 	g.AudioNanos = addSaturating(g.AudioNanos, t.AudioNanos)
 	if !t.Created.IsZero() && (g.OldestCreated.IsZero() || t.Created.Before(g.OldestCreated)) {
 		g.OldestCreated = t.Created
+	}
+	for i, v := range t.Sums {
+		g.Sums[i] = addSaturating(g.Sums[i], v)
+	}
+	for i := range MaxFlags {
+		if t.Flags&(1<<i) != 0 {
+			g.Flagged[i]++
+		}
+	}
+	if !t.Expires.IsZero() && (g.EarliestExpiry.IsZero() || t.Expires.Before(g.EarliestExpiry)) {
+		g.EarliestExpiry = t.Expires
+	}
+	if t.Key != "" {
+		if l.Keys == nil {
+			l.Keys = map[string]string{}
+		}
+		if len(l.Keys) < maxKeys {
+			l.Keys[t.Key] = t.Model
+		}
 	}
 	l.Tasks++
 }
@@ -142,6 +174,15 @@ func (g *Group) Merge(o *Group) {
 	g.AudioNanos = addSaturating(g.AudioNanos, o.AudioNanos)
 	if !o.OldestCreated.IsZero() && (g.OldestCreated.IsZero() || o.OldestCreated.Before(g.OldestCreated)) {
 		g.OldestCreated = o.OldestCreated
+	}
+	for i, v := range o.Sums {
+		g.Sums[i] = addSaturating(g.Sums[i], v)
+	}
+	for i, n := range o.Flagged {
+		g.Flagged[i] += n
+	}
+	if !o.EarliestExpiry.IsZero() && (g.EarliestExpiry.IsZero() || o.EarliestExpiry.Before(g.EarliestExpiry)) {
+		g.EarliestExpiry = o.EarliestExpiry
 	}
 }
 

@@ -88,6 +88,7 @@ type Exporter struct {
 	counters  counters
 	lifecycle *lifecycle
 	tasks     map[client.API]*taskState // each touched only by its API's listing in flight
+	stages    map[client.API]*stageDescs
 }
 
 type result struct {
@@ -132,14 +133,21 @@ func New(lister Lister, opts Options) *Exporter {
 		opts.MaxIncrementalPages = 20
 	}
 	tasks := map[client.API]*taskState{}
+	stages := map[client.API]*stageDescs{}
+	var embed []client.API
 	for _, api := range opts.APIs {
+		if st := client.StageOf(api); st != nil {
+			stages[api] = newStageDescs(st)
+			continue
+		}
+		embed = append(embed, api)
 		tasks[api] = &taskState{}
 	}
 	if opts.Hint == nil {
 		opts.Hint = func(client.Reason) string { return "" }
 	}
 	return &Exporter{lister: lister, opts: opts, state: newStates(opts.APIs, opts.MaxModels), counters: newCounters(opts.APIs),
-		lifecycle: newLifecycle(opts.APIs, opts.Now()), tasks: tasks}
+		lifecycle: newLifecycle(embed, opts.Now()), tasks: tasks, stages: stages}
 }
 
 // Collector returns the collector of one scrape: its listings are bounded
@@ -173,7 +181,13 @@ func (e *Exporter) listing(ctx context.Context, api client.API) result {
 		e.state.begin(api, start)
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.opts.ListingTimeout)
 		defer cancel()
-		l, err := e.listOnTheAPIClock(lctx, api, start)
+		var l *client.Listing
+		var err error
+		if st := client.StageOf(api); st != nil {
+			l, err = e.listStage(lctx, st)
+		} else {
+			l, err = e.listOnTheAPIClock(lctx, api, start)
+		}
 		r, folded, first := e.state.finish(api, result{listing: l, err: err, done: e.opts.Now(), nextCost: e.nextCost(api, l)})
 		e.report(api, r, folded, first)
 		return r, nil
@@ -201,7 +215,7 @@ func (e *Exporter) listing(ctx context.Context, api client.API) result {
 			"age", e.opts.Now().Sub(last.done))
 		return last
 	}
-	err := fmt.Errorf("listing Embed API %s: not finished by the scrape's deadline (%w); it goes on in the background, "+
+	err := fmt.Errorf("listing %s: not finished by the scrape's deadline (%w); it goes on in the background, "+
 		"and the next scrape serves it when done", api, context.Cause(ctx))
 	e.opts.Logger.Info("no complete listing to serve yet", "api", string(api), "err", err)
 	return result{err: err}
@@ -351,12 +365,14 @@ func (e *Exporter) report(api client.API, r result, folded folding, first bool) 
 		return
 	}
 	l := r.listing
-	for k := range l.Groups { // labels already bounded by finish
-		e.lifecycle.zeroFill(api, k.Model)
+	if _, embed := e.tasks[api]; embed {
+		for k := range l.Groups { // labels already bounded by finish
+			e.lifecycle.zeroFill(api, k.Model)
+		}
 	}
 	for f, n := range l.Malformed {
 		if n > 0 {
-			e.counters.malformed.WithLabelValues(string(api), client.FieldNames[f]).Add(float64(n))
+			e.counters.malformed.WithLabelValues(string(api), api.FieldName(f)).Add(float64(n))
 		}
 	}
 	if first {

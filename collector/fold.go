@@ -48,7 +48,7 @@ type folding struct {
 // fold returns l with its groups' model names and unknown statuses bounded:
 // values not admitted are merged into Other, so that a flood of distinct
 // names costs a fixed number of series, not one per name.
-func fold(l *client.Listing, models, statuses *admitted) (*client.Listing, folding) {
+func fold(l *client.Listing, models, statuses *admitted, known []string) (*client.Listing, folding) {
 	var f folding
 	var foldedModels, foldedStatuses []string
 	keys := make([]client.GroupKey, 0, len(l.Groups))
@@ -77,7 +77,7 @@ func fold(l *client.Listing, models, statuses *admitted) (*client.Listing, foldi
 				foldedModels = append(foldedModels, k.Model)
 			}
 		}
-		if !slices.Contains(knownStatuses, k.Status) && !statuses.admit(k.Status) {
+		if k.Status != "" && !slices.Contains(known, k.Status) && !statuses.admit(k.Status) {
 			nk.Status = Other
 			if !slices.Contains(foldedStatuses, k.Status) {
 				foldedStatuses = append(foldedStatuses, k.Status)

@@ -58,6 +58,9 @@ func (e *Exporter) nextCost(api client.API, l *client.Listing) int {
 	if l == nil {
 		return 1
 	}
+	if ts == nil { // a stage: each listing reads it whole
+		return max(l.Requests, 1)
+	}
 	if _, canPage := e.lister.(Pager); e.opts.Listing == ListingFull || !canPage || ts.table == nil {
 		return max(l.Requests, 1)
 	}

@@ -58,6 +58,9 @@ func (s *scrape) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range scrapeDescs {
 		ch <- d
 	}
+	for _, d := range s.e.stages {
+		d.describe(ch)
+	}
 	s.e.opts.Traffic.describe(ch)
 	s.e.counters.describe(ch)
 	s.e.lifecycle.describe(ch)
@@ -96,7 +99,11 @@ func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 			send(ch, log, foldedDesc, prometheus.GaugeValue, float64(st.folded.models), a, "model_name")
 			send(ch, log, foldedDesc, prometheus.GaugeValue, float64(st.folded.statuses), a, "status")
 		}
-		if up == 1 {
+		switch d := s.e.stages[api]; {
+		case up == 0:
+		case d != nil:
+			d.collect(ch, log, client.StageOf(api), r.listing)
+		default:
 			collectGroups(ch, log, a, r.listing)
 		}
 	}

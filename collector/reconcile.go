@@ -91,7 +91,7 @@ type syncer struct {
 	pages, requests int
 	budget          int // requests allowed before a full listing is cheaper
 	outside         int
-	malformed       [client.NumFields]int
+	malformed       [client.MaxStageFields]int
 	left            []taskRec // tasks that left a status, to be found again
 	// gone holds what the table held of the tasks that left a status, so
 	// that a task found again in its new status is news once, not a new

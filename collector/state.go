@@ -74,7 +74,7 @@ func (s *states) finish(api client.API, r result) (kept result, f folding, first
 	st := s.byAPI[api]
 	st.running = time.Time{}
 	if r.err == nil && r.listing != nil {
-		r.listing, st.folded = fold(r.listing, st.models, st.statuses)
+		r.listing, st.folded = fold(r.listing, st.models, st.statuses, api.KnownStatuses())
 		f = st.folded
 		if (f.models > 0 || f.statuses > 0) && !st.models.warned {
 			st.models.warned, first = true, true

@@ -103,7 +103,7 @@ func newCounters(apis []client.API) counters {
 		for _, r := range client.Reasons {
 			c.failures.WithLabelValues(string(api), string(r))
 		}
-		for _, f := range client.FieldNames {
+		for _, f := range api.FieldNamesOf() {
 			c.malformed.WithLabelValues(string(api), f)
 		}
 	}

@@ -25,6 +25,7 @@ type Server struct {
 	mu       sync.Mutex
 	key      string
 	tasks    map[string][]Task // by API, oldest first
+	items    map[string][]Item // by stage, oldest first
 	latency  time.Duration
 	workload Workload
 	fault    Fault
@@ -282,6 +283,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case BasePath + "/embed-v2/tasks":
 		api = V2
 	default:
+		api = stageOf(r.URL.Path)
+	}
+	if api == "" {
 		writeError(w, http.StatusNotFound, "resource_not_exist", "The requested resource does not exist: "+r.URL.Path)
 		return
 	}
@@ -316,6 +320,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if got := r.Header.Get("x-api-key"); got == "" || got != key {
 		writeError(w, http.StatusUnauthorized, "api_key_invalid",
 			"API Key is either invalid or expired. Please check your API key and try again.")
+		return
+	}
+	if StagePaths[api] != "" {
+		// A stage's list: the faults of the HTTP exchange apply (above),
+		// not those that shape an embedding page.
+		rate.set(w.Header())
+		s.serveItems(w, api, r.URL.Query(), now)
 		return
 	}
 	q, perr := parseQuery(r.URL.Query())
@@ -377,15 +388,8 @@ type listQuery struct {
 
 type paramError struct{ code, message string }
 
-func parseQuery(v url.Values) (listQuery, *paramError) {
-	q := listQuery{page: 1, limit: 10}
-	for name := range v {
-		switch name {
-		case "page", "page_limit", "status", "started_at", "ended_at", RedirectParam:
-		default:
-			return q, &paramError{"parameter_unknown", "The parameter " + name + " is not supported."}
-		}
-	}
+// paging reads page and page_limit, as every list endpoint takes them.
+func paging(v url.Values, q *listQuery) *paramError {
 	num := func(name string, lo, hi int, dst *int) *paramError {
 		s := v.Get(name)
 		if s == "" {
@@ -400,9 +404,21 @@ func parseQuery(v url.Values) (listQuery, *paramError) {
 		return nil
 	}
 	if e := num("page", 1, 1<<30, &q.page); e != nil {
-		return q, e
+		return e
 	}
-	if e := num("page_limit", 1, MaxPageLimit, &q.limit); e != nil {
+	return num("page_limit", 1, MaxPageLimit, &q.limit)
+}
+
+func parseQuery(v url.Values) (listQuery, *paramError) {
+	q := listQuery{page: 1, limit: 10}
+	for name := range v {
+		switch name {
+		case "page", "page_limit", "status", "started_at", "ended_at", RedirectParam:
+		default:
+			return q, &paramError{"parameter_unknown", "The parameter " + name + " is not supported."}
+		}
+	}
+	if e := paging(v, &q); e != nil {
 		return q, e
 	}
 	switch q.status = v.Get("status"); q.status {
