@@ -20,6 +20,9 @@ type ControlConfig struct {
 	RateLimitHeaders *int `json:"rate_limit_headers,omitempty"`
 	// Behaviour replaces the API's behaviour modes (SetBehaviour).
 	Behaviour *Behaviour `json:"behaviour,omitempty"`
+	// Pipeline replaces the live workload of the pipeline's stages
+	// (SetPipelineWorkload): {"backlog":"indexing"} backs indexing up.
+	Pipeline *PipelineWorkload `json:"pipeline,omitempty"`
 }
 
 // AddRequest is the body of POST /_sim/tasks: N tasks of one API, in one
@@ -40,6 +43,8 @@ type controlState struct {
 	// announce; 0: none sent.
 	RateLimitHeaders int              `json:"rate_limit_headers"`
 	Behaviour        Behaviour        `json:"behaviour"`
+	Pipeline         PipelineWorkload `json:"pipeline"`
+	Items            map[string]int   `json:"items"`
 	Tasks            map[string]int   `json:"tasks"`
 	Requests         map[string]int64 `json:"requests"`
 }
@@ -61,10 +66,14 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.advanceLocked(s.clockLocked())
+	s.pipelineLocked(s.clockLocked())
 	st := controlState{Latency: s.latency.String(), Workload: s.workload, Fault: s.fault, RateLimitHeaders: s.rlLimit, Behaviour: s.behaviour,
-		Tasks: map[string]int{}, Requests: map[string]int64{}}
+		Pipeline: s.pipeline, Tasks: map[string]int{}, Items: map[string]int{}, Requests: map[string]int64{}}
 	for api, ts := range s.tasks {
 		st.Tasks[api] = len(ts)
+	}
+	for stage, items := range s.items {
+		st.Items[stage] = len(items)
 	}
 	s.mu.Unlock()
 	for _, api := range APIs {
@@ -120,6 +129,11 @@ func (s *Server) apply(c ControlConfig) error {
 	}
 	if c.Key != nil {
 		s.SetKey(*c.Key)
+	}
+	if c.Pipeline != nil {
+		if err := s.SetPipelineWorkload(*c.Pipeline); err != nil {
+			return err
+		}
 	}
 	if c.Behaviour != nil {
 		return s.SetBehaviour(*c.Behaviour)

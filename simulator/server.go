@@ -22,17 +22,21 @@ const MaxPageLimit = 50
 // Server is an http.Handler for GET /v1.3/embed/tasks (v1) and
 // GET /v1.3/embed-v2/tasks (v2), plus a control API under /_sim/.
 type Server struct {
-	mu       sync.Mutex
-	key      string
-	tasks    map[string][]Task // by API, oldest first
-	items    map[string][]Item // by stage, oldest first
-	latency  time.Duration
-	workload Workload
-	fault    Fault
-	rng      *rand.Rand
-	advanced time.Time // when the live workload last ran
-	carry    float64   // fractional arrivals not yet created
-	now      func() time.Time
+	mu        sync.Mutex
+	key       string
+	tasks     map[string][]Task // by API, oldest first
+	items     map[string][]Item // by stage, oldest first
+	pipeline  PipelineWorkload
+	piped     time.Time // when the pipeline's workload last ran
+	pipeCarry float64
+	pipeSeq   int
+	latency   time.Duration
+	workload  Workload
+	fault     Fault
+	rng       *rand.Rand
+	advanced  time.Time // when the live workload last ran
+	carry     float64   // fractional arrivals not yet created
+	now       func() time.Time
 
 	// The rate-limit headers of 200 answers: a limit per minute (0: none),
 	// the current minute and the list requests counted in it.

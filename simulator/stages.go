@@ -63,6 +63,8 @@ type Item struct {
 	// Truncated (analyze): finish_reason is length; Undelivered: a
 	// webhook was not delivered.
 	Truncated, Undelivered bool
+
+	live *live // an item of the live pipeline workload, which moves it
 }
 
 // SetItems replaces the items of a stage.
@@ -77,10 +79,12 @@ func (s *Server) SetItems(stage string, items []Item) {
 	s.items[stage] = sorted
 }
 
-// Items returns a copy of a stage's items, oldest first.
+// Items returns a copy of a stage's items, oldest first, as of the
+// server's clock.
 func (s *Server) Items(stage string) []Item {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.pipelineLocked(s.clockLocked())
 	return slices.Clone(s.items[stage])
 }
 
@@ -121,6 +125,7 @@ func (s *Server) serveItems(w http.ResponseWriter, stage string, v url.Values, n
 		return
 	}
 	s.mu.Lock()
+	s.pipelineLocked(now)
 	var match []Item
 	for _, it := range s.items[stage] {
 		if q.status == "" || it.Status == q.status {
@@ -164,15 +169,15 @@ func (it *Item) wire(stage string, now time.Time) map[string]any {
 			"video_source":   map[string]any{"asset_id": "a" + it.ID, "system_metadata": map[string]any{"duration": it.Seconds}},
 			"webhooks":       []any{map[string]any{"url": "https://example.com/hook", "delivered": !it.Undelivered, "attempts": 1}},
 		}
-		if it.Status == "ready" {
+		if it.Status != "ready" {
+			m["result"] = nil
+		} else {
 			reason := "stop"
 			if it.Truncated {
 				reason = "length"
 			}
 			m["result"] = map[string]any{"data": "A summary.", "finish_reason": reason,
 				"usage": map[string]any{"input_tokens": it.Numbers[0], "output_tokens": it.Numbers[1]}}
-		} else {
-			m["result"] = nil
 		}
 		return m
 	case Batches:

@@ -1,6 +1,7 @@
 // Command twelvelabs-simulator serves the TwelveLabs embedding-task list
-// endpoints from generated tasks and a live workload, for demos, tests and
-// benchmarks without a TwelveLabs account.
+// endpoints, and those of the pipeline's other stages (indexing, analysis,
+// batches, uploads, indexes, assets), from generated items and a live
+// workload, for demos, tests and benchmarks without a TwelveLabs account.
 //
 // --fault picks one of the simulator's fault kinds (simulator.FaultKinds):
 // gateway answers (errors, redirects, HTML, key echoes) and the API's own
@@ -27,7 +28,8 @@ import (
 )
 
 func main() {
-	app := kingpin.New("twelvelabs-simulator", "Serves GET /v1.3/embed/tasks and /v1.3/embed-v2/tasks from generated tasks, "+
+	app := kingpin.New("twelvelabs-simulator", "Serves GET /v1.3/embed/tasks and /v1.3/embed-v2/tasks, and the pipeline's "+
+		"/tasks, /analyze/tasks, /analyze/batches, /assets/multipart-uploads, /indexes and /assets, from generated items, "+
 		"with a control API: POST /_sim/config {\"key\",\"latency\",\"workload\",\"fault\",\"rate_limit_headers\"}, "+
 		"POST /_sim/tasks {\"api\",\"n\",\"status\",\"age\",\"model\"}. Tasks expire seven days after their creation, "+
 		"whatever the rate.")
@@ -49,6 +51,13 @@ func main() {
 	steadyWeek := app.Flag("steady-week", "Seed both APIs as a week-old account in its steady state: the tasks spread "+
 		"over the whole seven days, one in 25 at the retention edge, so that tasks expire at the old end during "+
 		"the first listings (and on, as time passes).").Bool()
+	pipeItems := app.Flag("pipeline-items", "Items of each of the pipeline's stages at start (indexing, analysis, assets; a twentieth as many "+
+		"batches and uploads; three indexes), for the exporter's --collector.<stage> flags.").Default("120").Int()
+	pipeRate := app.Flag("pipeline-rate", "New media per minute through the pipeline: each an upload, an asset, an indexing and an "+
+		"analysis task (a batch every tenth), moving a status every --pipeline-step; 0 stops arrivals.").Default("6").Float64()
+	pipeStep := app.Flag("pipeline-step", "Time a new pipeline item spends in each status.").Default("20s").Duration()
+	pipeBacklog := app.Flag("pipeline-backlog", "A stage whose new items stay in their first status (uploads, assets, indexing, analyze, "+
+		"batches), as when it backs up; also POST /_sim/config {\"pipeline\":{...}}.").Default("").String()
 	rateLimit := app.Flag("rate-limit-headers", "Send X-Ratelimit-Limit (this many requests a minute), -Remaining, "+
 		"-Used and -Reset with every 200 page; 0 sends none.").Default("0").Int()
 	kingpin.MustParse(app.Parse(os.Args[1:]))
@@ -73,6 +82,15 @@ func main() {
 		}))
 	}
 	sim.SetWorkload(simulator.Workload{RatePerMinute: *rate, FailedRatio: *failed, StuckRatio: *stuck, ProcessingSeconds: procTime.Seconds()})
+	if *pipeItems < 0 {
+		app.Fatalf("--pipeline-items %d: want 0 or more", *pipeItems)
+	}
+	for stage, items := range simulator.GeneratePipeline(*seed, *pipeItems, now) {
+		sim.SetItems(stage, items)
+	}
+	err = sim.SetPipelineWorkload(simulator.PipelineWorkload{RatePerMinute: *pipeRate, StepSeconds: pipeStep.Seconds(),
+		FailedRatio: *failed, Backlog: *pipeBacklog})
+	app.FatalIfError(err, "--pipeline-rate, --pipeline-step, --pipeline-backlog")
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
