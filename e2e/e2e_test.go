@@ -31,6 +31,52 @@ const simKey = "tlk_e2e_0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 // healthyWorkload is the simulator's live workload on a healthy account.
 var healthyWorkload = simulator.Workload{RatePerMinute: 120, FailedRatio: 0.03, ProcessingSeconds: 20}
 
+// healthyPipeline is a pipeline no stage alert fires for, in which every
+// dashboard panel of the Pipeline row has a series: finished items, a few
+// unfinished ones created a minute ago, one failure per stage, an index
+// that expires in 60 days, an unfinished batch and an active upload that
+// expire in 20 hours.
+func healthyPipeline(now time.Time) map[string][]simulator.Item {
+	ago := func(d time.Duration) time.Time { return now.Add(-d).Truncate(time.Millisecond) }
+	out := map[string][]simulator.Item{
+		simulator.Indexes: {
+			{ID: "ix1", Dim: "movies", Created: ago(30 * 24 * time.Hour), Expires: now.Add(60 * 24 * time.Hour), Numbers: [2]int64{40}, Seconds: 7200},
+			{ID: "ix2", Dim: "ads", Created: ago(10 * 24 * time.Hour), Numbers: [2]int64{12}, Seconds: 600},
+		},
+		simulator.Batches: {
+			{ID: "b1", Status: "completed", Dim: "summary", Created: ago(5 * time.Hour), Expires: now.Add(19 * time.Hour), Numbers: [2]int64{20, 1}},
+			{ID: "b2", Status: "processing", Dim: "summary", Created: ago(4 * time.Hour), Expires: now.Add(20 * time.Hour), Numbers: [2]int64{50, 0}},
+		},
+		simulator.Uploads: {
+			{ID: "u1", Status: "completed", Created: ago(3 * time.Hour), Expires: now.Add(21 * time.Hour), Numbers: [2]int64{1 << 30}},
+			{ID: "u2", Status: "active", Created: ago(time.Hour), Expires: now.Add(23 * time.Hour), Numbers: [2]int64{2 << 30}},
+		},
+	}
+	for i := range 40 {
+		status, created := "ready", ago(time.Duration(i+2)*time.Hour)
+		switch {
+		case i == 0:
+			status = "failed"
+		case i < 3:
+			status, created = "processing", ago(time.Minute)
+		}
+		indexing := status
+		if status == "processing" {
+			indexing = "indexing"
+		}
+		out[simulator.Indexing] = append(out[simulator.Indexing], simulator.Item{ID: fmt.Sprintf("it%d", i), Status: indexing, Created: created,
+			Dim: []string{"ix1", "ix2"}[i%2], Seconds: 60})
+		out[simulator.Analyze] = append(out[simulator.Analyze], simulator.Item{ID: fmt.Sprintf("an%d", i), Status: status, Created: created,
+			Dim: "summary", Seconds: 60, Numbers: [2]int64{2000, 300}})
+		out[simulator.Assets] = append(out[simulator.Assets], simulator.Item{ID: fmt.Sprintf("as%d", i), Status: status, Created: created})
+	}
+	return out
+}
+
+// stageFlags turn every stage's collector on.
+var stageFlags = []string{"--collector.indexing", "--collector.analyze", "--collector.batches", "--collector.uploads",
+	"--collector.indexes", "--collector.assets"}
+
 // stack is everything the test runs.
 type stack struct {
 	sim                     *simulator.Server
@@ -71,13 +117,16 @@ func startStack(t *testing.T) *stack {
 	// lifecycle counters and the processing duration histogram fill within
 	// the first scrapes, from tasks created after the exporter started.
 	s.sim.SetWorkload(healthyWorkload)
+	for stage, items := range healthyPipeline(now) {
+		s.sim.SetItems(stage, items)
+	}
 	simSrv := httptest.NewServer(s.sim)
 	t.Cleanup(simSrv.Close)
 	s.simURL = simSrv.URL
 
 	s.exporterAddr = testproc.FreeAddr(t)
 	s.exporter = testproc.Start(t, binary, []string{"TWELVELABS_API_KEY=" + simKey},
-		"--web.listen-address="+s.exporterAddr, "--twelvelabs.url="+s.simURL+simulator.BasePath)
+		append([]string{"--web.listen-address=" + s.exporterAddr, "--twelvelabs.url=" + s.simURL + simulator.BasePath}, stageFlags...)...)
 	testproc.WaitHTTP(t, "http://"+s.exporterAddr+"/", 10*time.Second)
 
 	s.amAddr = testproc.FreeAddr(t)
@@ -274,11 +323,11 @@ func TestEndToEnd(t *testing.T) {
 	}
 	s := startStack(t)
 
-	// Prometheus scrapes the exporter and both APIs are up.
+	// Prometheus scrapes the exporter and both APIs and every stage are up.
 	testproc.Eventually(t, 60*time.Second, 500*time.Millisecond, func() string {
 		n, err := s.query(t, `twelvelabs_up == 1`)
-		if err != nil || n != 2 {
-			return fmt.Sprintf("twelvelabs_up == 1 has %d series (%v), want 2", n, err)
+		if err != nil || n != 2+len(stageFlags) {
+			return fmt.Sprintf("twelvelabs_up == 1 has %d series (%v), want %d", n, err, 2+len(stageFlags))
 		}
 		return ""
 	})
@@ -362,6 +411,28 @@ func TestEndToEnd(t *testing.T) {
 		if a := s.alerts(t); len(a) != 0 {
 			t.Fatalf("Alertmanager holds alerts on a healthy account: %v", a)
 		}
+	})
+
+	t.Run("an index about to expire and a batch about to expire unfinished fire their alerts", func(t *testing.T) {
+		now := time.Now()
+		healthy := healthyPipeline(now)
+		s.sim.SetItems(simulator.Indexes, append(slices.Clone(healthy[simulator.Indexes]),
+			simulator.Item{ID: "ix3", Dim: "trial", Created: now.Add(-88 * 24 * time.Hour), Expires: now.Add(2 * 24 * time.Hour)}))
+		s.sim.SetItems(simulator.Batches, append(slices.Clone(healthy[simulator.Batches]),
+			simulator.Item{ID: "b3", Status: "pending", Dim: "open_ended", Created: now.Add(-23 * time.Hour), Expires: now.Add(time.Hour)}))
+		testproc.Eventually(t, 90*time.Second, time.Second, func() string {
+			a := s.alerts(t)
+			if !hasAlert(a["TwelveLabsIndexExpiringSoon"], map[string]string{"index_name": "trial", "severity": "warning", "job": "twelvelabs"}) ||
+				!hasAlert(a["TwelveLabsBatchExpiringUnfinished"], map[string]string{"analysis_mode": "open_ended", "status": "pending", "severity": "warning"}) {
+				return fmt.Sprintf("Alertmanager holds %v; Prometheus has %v", a, s.promAlerts(t))
+			}
+			if len(a["TwelveLabsIndexExpiringSoon"]) != 1 {
+				return fmt.Sprintf("TwelveLabsIndexExpiringSoon for %v, want the trial index only", a["TwelveLabsIndexExpiringSoon"])
+			}
+			return ""
+		})
+		s.sim.SetItems(simulator.Indexes, healthy[simulator.Indexes])
+		s.sim.SetItems(simulator.Batches, healthy[simulator.Batches])
 	})
 
 	t.Run("failures and a stuck task fire their alerts", func(t *testing.T) {

@@ -203,7 +203,17 @@ func GeneratePipeline(seed uint64, n int, now time.Time) map[string][]Item {
 	ago := func() time.Time {
 		return now.Add(-time.Duration(rng.Int64N(int64(24 * time.Hour)))).Truncate(time.Millisecond)
 	}
-	pick := func(stage string) string { st := StageStatuses[stage]; return st[rng.IntN(len(st))] }
+	// Every status of every stage is held at least once (the first items
+	// take them in turn), the rest at random.
+	held := map[string]int{}
+	pick := func(stage string) string {
+		st := StageStatuses[stage]
+		if i := held[stage]; i < len(st) {
+			held[stage]++
+			return st[i]
+		}
+		return st[rng.IntN(len(st))]
+	}
 	out := map[string][]Item{}
 	names := []string{"movies", "ads", "lectures"}
 	for i, name := range names {
@@ -227,7 +237,7 @@ func GeneratePipeline(seed uint64, n int, now time.Time) map[string][]Item {
 		out[Analyze] = append(out[Analyze], a)
 		out[Assets] = append(out[Assets], Item{ID: fmt.Sprintf("as%06d", i), Status: pick(Assets), Created: ago()})
 	}
-	for i := range max(n/20, 3) {
+	for i := range max(n/20, len(StageStatuses[Batches])) {
 		c := ago()
 		out[Batches] = append(out[Batches], Item{ID: fmt.Sprintf("b%04d", i), Status: pick(Batches), Created: c,
 			Dim: []string{"summary", "open_ended"}[rng.IntN(2)], Expires: c.Add(24 * time.Hour), Numbers: [2]int64{int64(10 + rng.IntN(90)), int64(rng.IntN(5))}})

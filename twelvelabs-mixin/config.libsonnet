@@ -50,6 +50,23 @@
       // More than this many resyncs by mismatch in an hour.
       TwelveLabsIncrementalStateMismatch: { enabled: true, severity: 'info', 'for': '30m', threshold: 3 },
       TwelveLabsBudgetExhausted: { enabled: true, severity: 'warning', 'for': '15m' },
+
+      // The pipeline's stages (--collector.<stage>); silent while a stage
+      // is not collected.
+      // An index that expires (Free plan) within this many seconds.
+      TwelveLabsIndexExpiringSoon: { enabled: true, severity: 'warning', 'for': '10m', thresholdSeconds: 604800 },
+      // An analysis batch not finished that expires within this many seconds.
+      TwelveLabsBatchExpiringUnfinished: { enabled: true, severity: 'warning', 'for': '5m', thresholdSeconds: 7200 },
+      // An upload session still active that expires within this many seconds.
+      TwelveLabsUploadExpiringUnfinished: { enabled: true, severity: 'info', 'for': '5m', thresholdSeconds: 3600 },
+      // The oldest indexing or analysis task (or asset) not yet ready or
+      // failed, older than this many seconds.
+      TwelveLabsStageItemsStuck: { enabled: true, severity: 'warning', 'for': '15m', thresholdSeconds: 3600 },
+      // More than this share of an indexing or analysis stage's finished
+      // tasks failed, and at least minFailures of them.
+      TwelveLabsStageFailureRatioHigh: { enabled: true, severity: 'warning', 'for': '15m', threshold: 0.1, minFailures: 5 },
+      // More analysis tasks with an undelivered webhook than an hour ago.
+      TwelveLabsAnalysisWebhooksFailing: { enabled: true, severity: 'warning', 'for': '15m' },
     },
 
     // Each alert's runbook_url: the pattern with the alert's name in lower

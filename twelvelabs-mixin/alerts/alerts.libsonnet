@@ -200,6 +200,73 @@ local p = import '../lib/promql.libsonnet';
         "A TwelveLabs organisation's request budget stays exhausted.",
         'The request budget of organization {{ $labels.organization }} on {{ $labels.instance }} has refused requests or listings in every 5 minutes for %s; its accounts are served from older listings.' % p.words(a.TwelveLabsBudgetExhausted['for']),
       ),
+
+      // The pipeline's stages. A stage's metric names carry the stage
+      // (twelvelabs_indexing_tasks…); label_replace turns it into a stage
+      // label, so that one rule serves every stage.
+      alert(
+        'TwelveLabsIndexExpiringSoon',
+        'min %s (twelvelabs_indexes_next_expiry_timestamp_seconds%s) - time() < %s' % [by(['index_name']), s([]), p.num(a.TwelveLabsIndexExpiringSoon.thresholdSeconds)],
+        'A TwelveLabs index expires within %s.' % p.seconds(a.TwelveLabsIndexExpiringSoon.thresholdSeconds),
+        'Index {{ $labels.index_name }} of {{ $labels.instance }} expires in {{ $value | humanizeDuration }} (expires_at, Free plan: 90 days after creation), with its videos and embeddings.',
+      ),
+
+      alert(
+        'TwelveLabsBatchExpiringUnfinished',
+        'min %s (twelvelabs_batches_next_expiry_timestamp_seconds%s) - time() < %s' % [by(['analysis_mode', 'status']), s(['status=~"pending|processing"']), p.num(a.TwelveLabsBatchExpiringUnfinished.thresholdSeconds)],
+        'A TwelveLabs analysis batch expires before it finishes.',
+        'An analysis batch ({{ $labels.analysis_mode }}) of {{ $labels.instance }} still {{ $labels.status }} expires in {{ $value | humanizeDuration }}; its unfinished items are lost when it does.',
+      ),
+
+      alert(
+        'TwelveLabsUploadExpiringUnfinished',
+        'min %s (twelvelabs_uploads_sessions_next_expiry_timestamp_seconds%s) - time() < %s' % [by([]), s(['status="active"']), p.num(a.TwelveLabsUploadExpiringUnfinished.thresholdSeconds)],
+        'A TwelveLabs multipart upload expires before it completes.',
+        'A multipart upload session of {{ $labels.instance }} still active expires in {{ $value | humanizeDuration }}; its chunks are lost when it does.',
+      ),
+
+      alert(
+        'TwelveLabsStageItemsStuck',
+        |||
+          time() - label_replace(
+            min %(byName)s ({__name__=~"twelvelabs_(indexing|analyze)_tasks_oldest_created_timestamp_seconds|twelvelabs_assets_oldest_created_timestamp_seconds"%(sel)s, status!~"ready|failed"}),
+            "stage", "$1", "__name__", "twelvelabs_([a-z]+)_.*"
+          ) > %(threshold)s
+        ||| % {
+          byName: by(['__name__', 'status']),
+          sel: if c.selector == '' then '' else ', ' + c.selector,
+          threshold: p.num(a.TwelveLabsStageItemsStuck.thresholdSeconds),
+        },
+        'A TwelveLabs pipeline item has been unfinished for over %s.' % p.seconds(a.TwelveLabsStageItemsStuck.thresholdSeconds),
+        'The oldest {{ $labels.stage }} item of {{ $labels.instance }} still {{ $labels.status }} was created {{ $value | humanizeDuration }} ago.',
+      ),
+
+      alert(
+        'TwelveLabsStageFailureRatioHigh',
+        |||
+          sum %(by)s (label_replace({__name__=~"twelvelabs_(indexing|analyze)_tasks"%(sel)s, status="failed"}, "stage", "$1", "__name__", "twelvelabs_([a-z]+)_tasks"))
+            / sum %(by)s (label_replace({__name__=~"twelvelabs_(indexing|analyze)_tasks"%(sel)s, status=~"ready|failed"}, "stage", "$1", "__name__", "twelvelabs_([a-z]+)_tasks"))
+            > %(threshold)s
+          and %(on)s
+          sum %(by)s (label_replace({__name__=~"twelvelabs_(indexing|analyze)_tasks"%(sel)s, status="failed"}, "stage", "$1", "__name__", "twelvelabs_([a-z]+)_tasks"))
+            >= %(min)d
+        ||| % {
+          by: by(['stage']),
+          on: on(['stage']),
+          sel: if c.selector == '' then '' else ', ' + c.selector,
+          threshold: p.num(a.TwelveLabsStageFailureRatioHigh.threshold),
+          min: a.TwelveLabsStageFailureRatioHigh.minFailures,
+        },
+        'More than %s of a TwelveLabs pipeline stage\'s tasks fail.' % p.percent(a.TwelveLabsStageFailureRatioHigh.threshold),
+        '{{ $value | humanizePercentage }} of the finished {{ $labels.stage }} tasks of {{ $labels.instance }} failed.',
+      ),
+
+      alert(
+        'TwelveLabsAnalysisWebhooksFailing',
+        'sum %s (delta(twelvelabs_analyze_tasks_webhook_undelivered%s[1h])) > 0' % [by(['analysis_mode']), s([])],
+        "TwelveLabs cannot deliver analysis tasks' webhooks.",
+        '{{ $value }} more {{ $labels.analysis_mode }} analysis tasks of {{ $labels.instance }} have a webhook not delivered than an hour ago; the receiving end misses their results.',
+      ),
     ],
 
     groups+: [{

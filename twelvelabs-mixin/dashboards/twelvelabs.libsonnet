@@ -14,6 +14,8 @@ function(c)
   local exp(extra=[]) = p.selector(idMatchers + extra);
   local api(extra=[]) = exp(['api=~"$api"'] + extra);
   local model(extra=[]) = api(['model_name=~"$model_name"'] + extra);
+  // Of the pipeline's stages: their own metric names, no api label.
+  local stage(extra=[]) = exp(extra);
   // The series that every exporter target exposes: twelvelabs_up on
   // /metrics and /probe, build_info on /metrics.
   local anyExporter(extra=[]) = p.selector(['__name__=~"twelvelabs_up|twelvelabs_exporter_build_info"', c.selector, cluster] + extra);
@@ -42,7 +44,7 @@ function(c)
   {
     uid: c.dashboardUID,
     title: c.dashboardTitle,
-    description: 'Embedding tasks of a TwelveLabs account (Embed API v1 and v2), from twelvelabs_exporter. Needs the recording rules in alerts/twelvelabs.rules.yml (the twelvelabs-mixin).',
+    description: 'Embedding tasks of a TwelveLabs account (Embed API v1 and v2), and the pipeline stages the exporter collects (indexing, analysis, batches, uploads, indexes, assets), from twelvelabs_exporter. Needs the recording rules in alerts/twelvelabs.rules.yml (the twelvelabs-mixin).',
     tags: c.dashboardTags,
     schemaVersion: 39,
     version: 1,
@@ -68,7 +70,7 @@ function(c)
     ) + [
       variable('job', 'Job', 'label_values(%s, job)' % anyExporter()),
       variable('instance', 'Instance', 'label_values(%s, instance)' % anyExporter(['job=~"$job"'])),
-      variable('api', 'Embed API', 'label_values(twelvelabs_up%s, api)' % exp()),
+      variable('api', 'API', 'label_values(twelvelabs_up%s, api)' % exp()),
       variable('model_name', 'Model', 'label_values(twelvelabs_embed_tasks%s, model_name)' % api()),
     ] },
 
@@ -128,6 +130,32 @@ function(c)
             [['sum by (model_name, status) (twelvelabs_embed_tasks_video_duration_seconds%s) / 3600' % model(), '{{model_name}} {{status}}']]), 12, 8],
         [ts('Audio hours', 'Hours of audio in the listed tasks, by model and status (sum of audio_embedding.metadata.duration, twelvelabs_embed_tasks_audio_duration_seconds / 3600; Embed API v2 only).', 'h',
             [['sum by (model_name, status) (twelvelabs_embed_tasks_audio_duration_seconds%s) / 3600' % model(), '{{model_name}} {{status}}']]), 12, 8],
+      ]],
+
+      // The pipeline's other stages, each there when its
+      // --collector.<stage> is on; label_replace names the stage.
+      [g.row('Pipeline (--collector.<stage>)'), [
+        [ts('Items by stage and status', 'Items the API lists for each stage of the pipeline, by status: indexing tasks (GET /tasks, twelvelabs_indexing_tasks), analysis tasks (twelvelabs_analyze_tasks), analysis batches (twelvelabs_batches), upload sessions (twelvelabs_uploads_sessions) and assets (twelvelabs_assets). A stage is there when its --collector.<stage> flag is on.', 'short',
+            [['sum by (stage, status) (label_replace(%s, "stage", "$1", "__name__", "twelvelabs_([a-z]+).*"))' % stage(['__name__=~"twelvelabs_(indexing|analyze)_tasks|twelvelabs_batches|twelvelabs_uploads_sessions|twelvelabs_assets"']), '{{stage}} {{status}}']]), 12, 8],
+        [ts('Oldest unfinished item', 'Age of the oldest indexing task, analysis task or asset not yet ready or failed, by stage (time() - the stage\'s _oldest_created_timestamp_seconds). Above %s for %s: TwelveLabsStageItemsStuck.' % [p.seconds(c.alerts.TwelveLabsStageItemsStuck.thresholdSeconds), p.words(c.alerts.TwelveLabsStageItemsStuck['for'])], 's',
+            [['time() - min by (stage) (label_replace(%s, "stage", "$1", "__name__", "twelvelabs_([a-z]+)_.*"))' % stage(['__name__=~"twelvelabs_(indexing|analyze)_tasks_oldest_created_timestamp_seconds|twelvelabs_assets_oldest_created_timestamp_seconds"', 'status!~"ready|failed"']), '{{stage}}']]), 12, 8],
+        [ts('Failure ratio by stage', 'Share of the finished indexing and analysis tasks the API lists that failed (failed / (ready + failed)). Above %s with %d failures: TwelveLabsStageFailureRatioHigh.' % [p.percent(c.alerts.TwelveLabsStageFailureRatioHigh.threshold), c.alerts.TwelveLabsStageFailureRatioHigh.minFailures], 'percentunit',
+            [['sum by (stage) (label_replace(%s, "stage", "$1", "__name__", "twelvelabs_([a-z]+)_tasks")) / sum by (stage) (label_replace(%s, "stage", "$1", "__name__", "twelvelabs_([a-z]+)_tasks"))' % [stage(['__name__=~"twelvelabs_(indexing|analyze)_tasks"', 'status="failed"']), stage(['__name__=~"twelvelabs_(indexing|analyze)_tasks"', 'status=~"ready|failed"'])], '{{stage}}']]) { fieldConfig+: { defaults+: { min: 0, max: 1 } } }, 12, 8],
+        [ts('Expiring: indexes, unfinished batches and uploads', 'Time left before expiry: each index that expires (Free plan, twelvelabs_indexes_next_expiry_timestamp_seconds; below %s: TwelveLabsIndexExpiringSoon), the first analysis batch not finished (24 h after creation; below %s: TwelveLabsBatchExpiringUnfinished) and the first upload session still active (24 h; below %s: TwelveLabsUploadExpiringUnfinished).' % [p.seconds(c.alerts.TwelveLabsIndexExpiringSoon.thresholdSeconds), p.seconds(c.alerts.TwelveLabsBatchExpiringUnfinished.thresholdSeconds), p.seconds(c.alerts.TwelveLabsUploadExpiringUnfinished.thresholdSeconds)], 's', [
+          ['min by (index_name) (twelvelabs_indexes_next_expiry_timestamp_seconds%s) - time()' % stage(), 'index {{index_name}}'],
+          ['min(twelvelabs_batches_next_expiry_timestamp_seconds%s) - time()' % stage(['status=~"pending|processing"']), 'batch unfinished'],
+          ['min(twelvelabs_uploads_sessions_next_expiry_timestamp_seconds%s) - time()' % stage(['status="active"']), 'upload active'],
+        ]), 12, 8],
+        [ts('Indexes: videos and hours', 'Videos in each index (twelvelabs_indexes_videos) and the hours of media they hold (twelvelabs_indexes_media_duration_seconds / 3600, right axis).', 'short', [
+          ['sum by (index_name) (twelvelabs_indexes_videos%s)' % stage(), '{{index_name}} videos'],
+          ['sum by (index_name) (twelvelabs_indexes_media_duration_seconds%s) / 3600' % stage(), '{{index_name}} hours'],
+        ]) { fieldConfig+: { overrides: [{ matcher: { id: 'byRegexp', options: '.* hours' }, properties: [{ id: 'unit', value: 'h' }, { id: 'custom.axisPlacement', value: 'right' }] }] } }, 12, 8],
+        [ts('Analysis: tokens, truncations, webhooks', 'Tokens of the analysis tasks the API lists, by analysis mode (result.usage, twelvelabs_analyze_tasks_input_tokens and _output_tokens), the tasks whose answer was cut at the token limit (twelvelabs_analyze_tasks_truncated) and those with a webhook not delivered (twelvelabs_analyze_tasks_webhook_undelivered; growing: TwelveLabsAnalysisWebhooksFailing), right axis.', 'short', [
+          ['sum by (analysis_mode) (twelvelabs_analyze_tasks_input_tokens%s)' % stage(), '{{analysis_mode}} input tokens'],
+          ['sum by (analysis_mode) (twelvelabs_analyze_tasks_output_tokens%s)' % stage(), '{{analysis_mode}} output tokens'],
+          ['sum by (analysis_mode) (twelvelabs_analyze_tasks_truncated%s)' % stage(), '{{analysis_mode}} truncated'],
+          ['sum by (analysis_mode) (twelvelabs_analyze_tasks_webhook_undelivered%s)' % stage(), '{{analysis_mode}} webhooks undelivered'],
+        ]) { fieldConfig+: { overrides: [{ matcher: { id: 'byRegexp', options: '.* (truncated|undelivered)' }, properties: [{ id: 'custom.axisPlacement', value: 'right' }] }] } }, 12, 8],
       ]],
 
       // Collapsed: empty until the API sends X-Ratelimit-* headers.

@@ -20,7 +20,7 @@
 
   // A number of seconds in words: 1800 is '30 minutes', 3600 'an hour'.
   seconds(n)::
-    self.words(if n % 3600 == 0 then '%dh' % (n / 3600) else if n % 60 == 0 then '%dm' % (n / 60) else '%ds' % n),
+    self.words(if n % 86400 == 0 then '%dd' % (n / 86400) else if n % 3600 == 0 then '%dh' % (n / 3600) else if n % 60 == 0 then '%dm' % (n / 60) else '%ds' % n),
 
   // A number as a rule writes it: 0.1, 100.
   num(x):: if x == std.floor(x) then '%d' % x else '%g' % x,
