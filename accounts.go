@@ -28,6 +28,9 @@ type orgConfig struct {
 	// organisation spends together; 0 is no limit.
 	RequestsPerMinute float64 `yaml:"requests_per_minute,omitempty"`
 	RequestsPerDay    float64 `yaml:"requests_per_day,omitempty"`
+	// Plan is what the organisation's TwelveLabs plan allows, exported
+	// beside the usage its accounts' listings show.
+	Plan planConfig `yaml:"plan,omitempty"`
 }
 
 // accountConfig is one account. Settings left out take the flags' values.
@@ -140,6 +143,9 @@ func (fc *fileConfig) problems(flags *config, lookupEnv func(string) (string, bo
 				o.Name, o.RequestsPerMinute, o.RequestsPerDay, float64(maxRequestsPerMinute), float64(maxRequestsPerDay))
 		default:
 			orgCfg[o.Name] = o
+		}
+		if err := o.Plan.check("plan."); err != nil {
+			add(fmt.Sprintf("organizations[%d].plan", i), "organization %q: %v", o.Name, err)
 		}
 		orgs[o.Name] = true
 	}
@@ -308,7 +314,11 @@ func buildAccounts(fc *fileConfig, flags *config, lookupEnv func(string) (string
 		if bb, ok := out.budgets[a.Organization]; ok {
 			b = bb
 		}
-		exp, err := newAccountExporter(a.settings(flags), keys, b, log)
+		cfg := a.settings(flags)
+		if org.Plan != (planConfig{}) {
+			cfg.plan = org.Plan
+		}
+		exp, err := newAccountExporter(cfg, keys, b, log)
 		if err != nil {
 			return nil, client.RedactURLsInError(fmt.Errorf("account %q: %w", a.Name, err))
 		}

@@ -53,22 +53,25 @@ type config struct {
 	// collectors: entries override them (collectorOverrides).
 	collectors         map[string]*bool
 	collectorOverrides map[string]bool
-	concurrency        int
-	maxPages           int
-	timeout            time.Duration
-	timeoutOffset      time.Duration
-	reqTimeout         time.Duration
-	retries            int
-	cacheTTL           time.Duration
-	lookback           time.Duration
-	telemetryPath      string
-	maxRequests        int
-	maxModels          int
-	listing            string
-	resync             time.Duration
-	noOwnMetrics       bool
-	web                *web.FlagConfig
-	log                promslog.Config
+	// plan is the organisation's plan as declared (--plan.*, or an
+	// organisation's plan: in the config file).
+	plan          planConfig
+	concurrency   int
+	maxPages      int
+	timeout       time.Duration
+	timeoutOffset time.Duration
+	reqTimeout    time.Duration
+	retries       int
+	cacheTTL      time.Duration
+	lookback      time.Duration
+	telemetryPath string
+	maxRequests   int
+	maxModels     int
+	listing       string
+	resync        time.Duration
+	noOwnMetrics  bool
+	web           *web.FlagConfig
+	log           promslog.Config
 }
 
 // newApp declares every flag; the README's flag table is checked against it.
@@ -117,6 +120,7 @@ func newApp() (*kingpin.Application, *config) {
 	app.Flag("web.max-requests", "Most scrapes served at once; more get HTTP 503. 0 means no limit.").
 		Default("40").IntVar(&c.maxRequests)
 	addCollectorFlags(app, c)
+	addPlanFlags(app, c)
 	c.web = kingpinflag.AddFlags(app, defaultAddress)
 	promslogflag.AddFlags(app, &c.log)
 	app.Version(version.Print(program))
@@ -158,6 +162,9 @@ func (c *config) validate() error {
 		return fmt.Errorf("--twelvelabs.resync-interval=%s: want a positive duration", c.resync)
 	case c.maxModels < 1:
 		return fmt.Errorf("--twelvelabs.max-models=%d: want at least 1", c.maxModels)
+	}
+	if err := c.plan.check("--plan."); err != nil {
+		return err
 	}
 	_, err := c.listedAPIs()
 	return err

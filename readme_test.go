@@ -98,7 +98,48 @@ func TestReadmeMetricsTableMatchesTheExposition(t *testing.T) {
 		if code != 200 {
 			t.Fatalf("HTTP %d", code)
 		}
-		return body
+		return withoutFamilies(body, "twelvelabs_usage_", "twelvelabs_plan_") // in "Usage against the plan"
+	})
+}
+
+// withoutFamilies drops the lines of an exposition that name a family
+// starting with one of prefixes.
+func withoutFamilies(body string, prefixes ...string) string {
+	var keep []string
+	for _, line := range strings.Split(body, "\n") {
+		name := strings.TrimPrefix(strings.TrimPrefix(line, "# HELP "), "# TYPE ")
+		if !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(name, p) }) {
+			keep = append(keep, line)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+// The usage and plan metrics, with the media and token stages on and a
+// plan declared.
+func TestReadmeUsageMetricsTableMatchesTheExposition(t *testing.T) {
+	checkMetricsTable(t, "### Usage against the plan", func() string {
+		sim := simulator.New(simKey)
+		sim.SetTasks("v2", simulator.Generate(simulator.GenerateOptions{Seed: 3, N: 20, Now: time.Now(), API: "v2"}))
+		for stage, items := range simulator.GeneratePipeline(3, 20, time.Now()) {
+			sim.SetItems(stage, items)
+		}
+		args := []string{"--twelvelabs.embed-api=v2", "--collector.indexing", "--collector.analyze"}
+		for _, f := range []string{"media-minutes-per-hour", "media-minutes-per-day", "tokens-per-minute", "tokens-per-day",
+			"requests-per-minute", "requests-per-day"} {
+			args = append(args, "--plan."+f+"=100")
+		}
+		code, body, _ := serve(testHandler(t, sim, args...), nil)
+		if code != 200 {
+			t.Fatalf("HTTP %d", code)
+		}
+		var usage []string
+		for _, line := range strings.Split(body, "\n") {
+			if strings.Contains(line, "twelvelabs_usage_") || strings.Contains(line, "twelvelabs_plan_") {
+				usage = append(usage, line)
+			}
+		}
+		return strings.Join(usage, "\n") + "\n"
 	})
 }
 
@@ -188,7 +229,7 @@ func TestReadmeStageMetricsTableMatchesTheExposition(t *testing.T) {
 			name := strings.TrimPrefix(strings.TrimPrefix(line, "# HELP "), "# TYPE ")
 			name, _, _ = strings.Cut(name, " ")
 			name, _, _ = strings.Cut(name, "{")
-			if strings.HasPrefix(name, "twelvelabs_exporter") || name == "twelvelabs_up" ||
+			if strings.HasPrefix(name, "twelvelabs_exporter") || name == "twelvelabs_up" || strings.HasPrefix(name, "twelvelabs_usage_") ||
 				strings.HasPrefix(name, "twelvelabs_api_") || !strings.HasPrefix(name, "twelvelabs_") {
 				continue
 			}

@@ -214,6 +214,7 @@ func newAccountExporter(cfg *config, keys client.KeySource, b *budget, logger *s
 		MaxModels:      cfg.maxModels,
 		Listing:        cfg.listing,
 		ResyncInterval: cfg.resync,
+		Plan:           cfg.plan.collector(),
 		Traffic:        traffic,
 		Hint:           hint,
 		Logger:         logger,

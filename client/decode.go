@@ -391,7 +391,9 @@ func (d *pageDecoder) data() error {
 			}
 			return err
 		}
-		if t.Model == "" && (d.stage == nil || d.stage.Dimension != "") {
+		// A joined dimension (index_id) left empty joins to no _id, never
+		// to one spelled "unknown".
+		if t.Model == "" && (d.stage == nil || d.stage.Dimension != "" && d.stage.JoinNames == "") {
 			t.Model = Unknown
 		}
 		if t.Status == "" && (d.stage == nil || len(d.stage.Statuses) > 0) {

@@ -81,7 +81,7 @@ func (s *idSet) addPage(l *Listing, tasks []task, q Query) {
 			l.OutsideWindow++
 			continue
 		}
-		l.add(t)
+		l.add(t, &q)
 		if q.Each != nil {
 			q.Each(t.export())
 		}

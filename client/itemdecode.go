@@ -154,8 +154,8 @@ func (d *pageDecoder) slot(t *task, f *StageField, text []byte, kind jsontext.Ki
 		t.VideoNanos = Nanos(secs)
 	case SlotSum:
 		v, ok := number(text, kind)
-		if !ok || v < 0 {
-			return false
+		if !ok || v < 0 || v >= maxExactSum {
+			return false // not a count a float64 holds exactly
 		}
 		t.Sums[f.Index] = whole(v)
 	case SlotFlag:
@@ -174,6 +174,10 @@ func (d *pageDecoder) slot(t *task, f *StageField, text []byte, kind jsontext.Ki
 	}
 	return true
 }
+
+// maxExactSum bounds a count (tokens, bytes, videos): past 2^53 a float64
+// no longer holds every integer, and no real count comes near it.
+const maxExactSum = 1 << 53
 
 // whole rounds a count sent as a number (tokens, bytes) to an integer,
 // saturating where an int64 ends.

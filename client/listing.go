@@ -32,6 +32,9 @@ type Group struct {
 	Sums           [MaxSums]int64
 	Flagged        [MaxFlags]int
 	EarliestExpiry time.Time
+	// Usage is what the group used of a plan's limits, when the query
+	// asked (Query.UsageAt).
+	Usage Usage
 }
 
 // Query is one question to a list endpoint: the tasks of API created in
@@ -52,6 +55,8 @@ type Query struct {
 	// Each, when set, is told of every task a listing counts, for callers
 	// that keep task state; a listing done again tells of its tasks again.
 	Each func(Task)
+	// UsageAt, when set, sums each group's Usage in the windows before it.
+	UsageAt time.Time
 	// Sized, when set, is told before Each how many tasks page 1 says the
 	// listing holds (total_results, at most a bound a hostile total cannot
 	// pass), so that a caller keeping them allocates once, not by doubling.
@@ -73,11 +78,30 @@ type Task struct {
 	// outside the query's window (Client.Page only): it counts towards the
 	// API's total_results, not towards the window's tasks.
 	Outside bool
+	// A stage's items (Stage) also carry these.
+	Key               string
+	Finished, Expires time.Time
+	Sums              [MaxSums]int64
+	Flags             uint8
 }
 
 func (t *task) export() Task {
 	return Task{IDHash: t.IDHash, HasID: t.HasID, Model: t.Model, Status: t.Status, Created: t.Created, Updated: t.Updated,
-		VideoNanos: t.VideoNanos, AudioNanos: t.AudioNanos, Malformed: t.Malformed}
+		VideoNanos: t.VideoNanos, AudioNanos: t.AudioNanos, Malformed: t.Malformed,
+		Key: t.Key, Finished: t.Finished, Expires: t.Expires, Sums: t.Sums, Flags: t.Flags}
+}
+
+// NewListing returns an empty listing, for callers that aggregate tasks
+// they keep themselves (AddTask).
+func NewListing() *Listing { return newListing() }
+
+// AddTask counts t into l as a listing of q would (its malformed fields
+// excepted: they are counted once, where the task was read).
+func (l *Listing) AddTask(t Task, q *Query) {
+	in := task{IDHash: t.IDHash, HasID: t.HasID, Model: t.Model, Status: t.Status, Created: t.Created, Updated: t.Updated,
+		VideoNanos: t.VideoNanos, AudioNanos: t.AudioNanos, Key: t.Key, Finished: t.Finished, Expires: t.Expires,
+		Sums: t.Sums, Flags: t.Flags}
+	l.add(&in, q)
 }
 
 // LastWindow asks for the tasks of api created in the lookback before now.
@@ -114,20 +138,22 @@ type Listing struct {
 	Duration  time.Duration
 	// Keys maps the _id of a stage's items to their dimension value, for
 	// the stages that join on it (an index's _id to its name); nil for
-	// others.
-	Keys map[string]string
+	// others. KeysTruncated says that some were left out (past maxKeys).
+	Keys          map[string]string
+	KeysTruncated bool
 }
 
 // maxKeys bounds Listing.Keys: a stage joined on is small (indexes), and
-// a hostile list must not grow it without end.
-const maxKeys = 10000
+// a hostile list must not grow it without end; a join that needs more
+// fails rather than naming tasks "unknown".
+const maxKeys = 1 << 17
 
 func newListing() *Listing {
 	return &Listing{Groups: make(map[GroupKey]*Group), Total: -1}
 }
 
-// add counts one task. Model and status are already defaulted.
-func (l *Listing) add(t *task) {
+// add counts one task of q. Model and status are already defaulted.
+func (l *Listing) add(t *task, q *Query) {
 	k := GroupKey{Model: t.Model, Status: t.Status}
 	g := l.Groups[k]
 	if g == nil {
@@ -156,12 +182,15 @@ func (l *Listing) add(t *task) {
 	if !t.Expires.IsZero() && (g.EarliestExpiry.IsZero() || t.Expires.Before(g.EarliestExpiry)) {
 		g.EarliestExpiry = t.Expires
 	}
+	g.usage(q.API, t, q.UsageAt)
 	if t.Key != "" {
 		if l.Keys == nil {
 			l.Keys = map[string]string{}
 		}
-		if len(l.Keys) < maxKeys {
+		if _, ok := l.Keys[t.Key]; ok || len(l.Keys) < maxKeys {
 			l.Keys[t.Key] = t.Model
+		} else {
+			l.KeysTruncated = true
 		}
 	}
 	l.Tasks++
@@ -184,6 +213,7 @@ func (g *Group) Merge(o *Group) {
 	if !o.EarliestExpiry.IsZero() && (g.EarliestExpiry.IsZero() || o.EarliestExpiry.Before(g.EarliestExpiry)) {
 		g.EarliestExpiry = o.EarliestExpiry
 	}
+	g.Usage.merge(&o.Usage)
 }
 
 // VideoSeconds is the summed video duration in seconds.

@@ -42,6 +42,11 @@ type Stage struct {
 	// Fields map the item's JSON fields to slots; a field present but
 	// unreadable is counted in the malformed-fields counter by its Path.
 	Fields []StageField
+	// Media says that the items' durations are media submitted to the
+	// plan's minutes (indexing, analysis); Tokens are the indices of the
+	// sums that are tokens spent.
+	Media  bool
+	Tokens []int
 	// Sums and Flags name the stage's sums and flags (by Index) in metric
 	// names and help.
 	Sums, Flags []StageSum

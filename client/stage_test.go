@@ -75,7 +75,7 @@ func TestAnIndexIsCountedWithItsKeyAndExpiry(t *testing.T) {
 	p := decodeStage(t, Indexes, raw)
 	l := newListing()
 	for i := range p.tasks {
-		l.add(&p.tasks[i])
+		l.add(&p.tasks[i], &Query{API: Indexes.API})
 	}
 	g := l.Groups[GroupKey{Model: "movies"}]
 	if g == nil || g.Tasks != 1 || g.Sums[0] != 12 || g.VideoNanos != 3_600_500_000_000 ||

@@ -13,6 +13,7 @@ var Indexing = &Stage{
 	Final:        []string{"ready", "failed"},
 	StatusFilter: true,
 	Dimension:    "index_name", JoinNames: "indexes",
+	Media: true,
 	Fields: []StageField{
 		{Path: "_id", Slot: SlotID},
 		{Path: "index_id", Slot: SlotDimension},
@@ -32,6 +33,7 @@ var Analyze = &Stage{
 	Final:        []string{"ready", "failed"},
 	StatusFilter: true,
 	Dimension:    "analysis_mode",
+	Media:        true, Tokens: []int{0, 1},
 	Fields: []StageField{
 		{Path: "task_id", Slot: SlotID},
 		{Path: "_id", Slot: SlotID},

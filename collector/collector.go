@@ -58,6 +58,9 @@ type Options struct {
 	Budget interface {
 		Afford(requests int, within time.Duration) bool
 	}
+	// Plan is the organisation's plan as declared, exported beside the
+	// usage the listings show.
+	Plan Plan
 	// Hint, when set, says what an operator can do about a failed listing
 	// of a given reason (client.Reason); the text is logged with the error.
 	Hint   func(reason client.Reason) string
@@ -184,7 +187,7 @@ func (e *Exporter) listing(ctx context.Context, api client.API) result {
 		var l *client.Listing
 		var err error
 		if st := client.StageOf(api); st != nil {
-			l, err = e.listStage(lctx, st)
+			l, err = e.listStage(lctx, st, start.Add(e.skew()))
 		} else {
 			l, err = e.listOnTheAPIClock(lctx, api, start)
 		}
@@ -271,6 +274,7 @@ func (e *Exporter) window(api client.API, now time.Time) client.Query {
 	if theirs.End.After(ours.End) {
 		ours.End = theirs.End
 	}
+	ours.UsageAt = now.Add(e.skew())
 	return ours
 }
 

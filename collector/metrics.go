@@ -58,6 +58,9 @@ func (s *scrape) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range scrapeDescs {
 		ch <- d
 	}
+	for _, d := range usageDescs {
+		ch <- d
+	}
 	for _, d := range s.e.stages {
 		d.describe(ch)
 	}
@@ -106,12 +109,16 @@ func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 		default:
 			collectGroups(ch, log, a, r.listing)
 		}
+		if up == 1 {
+			collectUsage(ch, log, api, r.listing)
+		}
 	}
 	if sk, ok := s.e.lister.(skewer); ok {
 		if d, known := sk.ClockSkew(); known {
 			send(ch, log, skewDesc, prometheus.GaugeValue, d.Seconds())
 		}
 	}
+	s.e.opts.Plan.collect(ch, log)
 	s.e.opts.Traffic.collect(ch, log)
 	s.e.counters.collect(ch)
 	s.e.lifecycle.collect(ch)

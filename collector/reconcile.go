@@ -930,7 +930,7 @@ func (s *syncer) full() error {
 
 // listing is the table's aggregate, with what the reconciliation cost.
 func (s *syncer) listing() *client.Listing {
-	l := s.tt.listing()
+	l := s.tt.listing(s.now.Add(s.e.skew()))
 	l.Pages, l.Requests, l.OutsideWindow, l.Malformed = s.pages, s.requests, s.outside, s.malformed
 	l.Duration = s.e.opts.Now().Sub(s.now)
 	return l

@@ -3,8 +3,9 @@ package collector
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -13,12 +14,20 @@ import (
 
 // The stages beyond embedding (client.Stage) list their whole endpoint on
 // every listing: their lists take no time window. A listing is served only
-// when the API's own counts confirm it: its distinct items equal the
-// total_results of the list, and, where the endpoint filters by status,
-// each status's count equals the API's count of that status. A status
-// that disagrees is listed again on its own (narrowed by the status
-// filter), not the whole list; a list that does not settle in
-// stageRounds fails as inconsistent.
+// when the API's own counts confirm it. It keeps each item by _id, so that
+// an item read twice (pages shifting under it, or moving status between
+// the pass and a re-read) is held once, where it was last seen. Where the
+// endpoint filters by status, the API's count of every documented status
+// is asked (one request each); a status whose count disagrees with the
+// items held is read again on its own, its items replacing those held in
+// it, and the counts asked again, until all agree (stageRounds). Where it
+// does not, the distinct items must equal total_results, or the list is
+// read again whole. A list without counts to verify by is served only when
+// it is one page, short of the page size.
+//
+// Counts cannot see an item deleted while another of the same status was
+// created during one pass, one of them missed: the next listing, whole,
+// sees both.
 
 // stageRounds bounds the re-reads of a stage's listing that disagrees
 // with the API's counts: an item that moved status while it was listed
@@ -27,25 +36,28 @@ const stageRounds = 3
 
 // listStage lists one stage, verified, and names its dimension's values
 // through the stage it joins on.
-func (e *Exporter) listStage(ctx context.Context, st *client.Stage) (*client.Listing, error) {
-	l, err := e.verifiedStage(ctx, st)
+func (e *Exporter) listStage(ctx context.Context, st *client.Stage, at time.Time) (*client.Listing, error) {
+	l, err := e.verifiedStage(ctx, st, at)
 	if err != nil || st.JoinNames == "" {
 		return l, err
 	}
-	names, err := e.verifiedStage(ctx, client.StageOf(st.JoinNames))
+	names, err := e.verifiedStage(ctx, client.StageOf(st.JoinNames), time.Time{})
 	if names != nil {
 		l.Pages += names.Pages
 		l.Requests += names.Requests
 		l.Duration += names.Duration
 	}
-	if err != nil {
-		return l, fmt.Errorf("naming %s by %s: %w", st.Dimension, st.JoinNames, err)
+	switch {
+	case err != nil:
+		return failed(l, fmt.Errorf("naming %s by %s: %w", st.Dimension, st.JoinNames, err))
+	case names.KeysTruncated:
+		return failed(l, fmt.Errorf("naming %s by %s: more than %d of them", st.Dimension, st.JoinNames, len(names.Keys)))
 	}
 	joined := make(map[client.GroupKey]*client.Group, len(l.Groups))
 	for k, g := range l.Groups {
 		name, ok := names.Keys[k.Model]
-		if !ok {
-			// An _id the joined list does not hold (deleted, or unread):
+		if !ok || k.Model == "" {
+			// An _id the joined list does not hold (deleted), or none:
 			// never exported as a label value.
 			name = client.Unknown
 		}
@@ -59,126 +71,224 @@ func (e *Exporter) listStage(ctx context.Context, st *client.Stage) (*client.Lis
 	return l, nil
 }
 
-// verifiedStage lists st whole and checks it against the API's counts.
-func (e *Exporter) verifiedStage(ctx context.Context, st *client.Stage) (*client.Listing, error) {
-	q := client.Query{API: st.API}
+// stageItems are the items of one stage's listing, by _id hash; those
+// without an _id are kept apart, and make a listing of more than one page
+// unverifiable (they cannot be told apart from an item read twice).
+type stageItems struct {
+	byID  map[uint64]client.Task
+	noID  []client.Task
+	pages int
+}
+
+func (si *stageItems) add(t client.Task) {
+	if !t.HasID {
+		si.noID = append(si.noID, t)
+		return
+	}
+	si.byID[t.IDHash] = t
+}
+
+// held counts the items held by status.
+func (si *stageItems) held() map[string]int {
+	n := map[string]int{}
+	for _, t := range si.byID {
+		n[t.Status]++
+	}
+	for _, t := range si.noID {
+		n[t.Status]++
+	}
+	return n
+}
+
+func (si *stageItems) total() int { return len(si.byID) + len(si.noID) }
+
+// read lists q into si, returning what the listing reports (counts,
+// malformed fields, cost), its groups dropped: si's items make them.
+func (e *Exporter) readStage(ctx context.Context, q client.Query, si *stageItems) (*client.Listing, error) {
+	q.Each = si.add
 	l, err := e.lister.List(ctx, q)
+	if l != nil {
+		si.pages += l.Pages
+	}
+	return l, err
+}
+
+// verifiedStage lists st whole and checks it against the API's counts;
+// its groups' usage is as of at.
+func (e *Exporter) verifiedStage(ctx context.Context, st *client.Stage, at time.Time) (*client.Listing, error) {
+	start := e.opts.Now()
+	q := client.Query{API: st.API, UsageAt: at}
+	si := &stageItems{byID: map[uint64]client.Task{}}
+	first, err := e.readStage(ctx, q, si)
 	if err != nil {
-		return l, err
+		return first, err
+	}
+	cost := &client.Listing{Pages: first.Pages, Requests: first.Requests, Duration: first.Duration}
+	fail := func(err error) (*client.Listing, error) {
+		cost.Duration = e.opts.Now().Sub(start)
+		return failed(cost, err)
+	}
+	done := func() (*client.Listing, error) {
+		l := e.stageListing(q, si, first, cost)
+		l.Duration = e.opts.Now().Sub(start)
+		return l, nil
 	}
 	pager, canPage := e.lister.(Pager)
+	total := first.Total
 	for round := 0; ; round++ {
-		if l.Total >= 0 && l.Tasks+l.OutsideWindow != l.Total {
-			// Items came or went while the pages were read: the list
-			// again, whole (the narrowing by status needs a whole list
-			// to narrow from).
-			if round >= stageRounds {
-				return failed(l, fmt.Errorf("%w: %d items listed, %d counted by total_results", errUnsettled, l.Tasks, l.Total))
-			}
-			again, err := e.lister.List(ctx, q)
+		if len(si.noID) > 0 && si.pages > 1 {
+			return fail(fmt.Errorf("%w: %d items without an _id on a list of %d pages: an item read twice cannot be told from two",
+				client.ErrInconsistent, len(si.noID), si.pages))
+		}
+		var counts map[string]int
+		if st.StatusFilter && canPage {
+			var requests int
+			counts, requests, err = e.statusCounts(ctx, pager, st)
+			cost.Requests += requests
 			if err != nil {
-				return failed(accumulate(again, l), err)
+				return fail(err)
 			}
-			l = accumulate(again, l)
+		}
+		if counts == nil { // no counts by status: the whole list's
+			switch {
+			case total < 0 && si.pages <= 1 && si.total() < client.MaxPageLimit:
+				return done()
+			case total < 0:
+				return fail(fmt.Errorf("%w: a list of %d pages with no total_results to verify it by", client.ErrInconsistent, si.pages))
+			case si.total() == total:
+				return done()
+			case round >= stageRounds:
+				return fail(fmt.Errorf("%w: %d items listed, %d counted by total_results", errUnsettled, si.total(), total))
+			}
+			si = &stageItems{byID: map[uint64]client.Task{}}
+			again, err := e.readStage(ctx, q, si)
+			if again != nil {
+				cost.Pages += again.Pages
+				cost.Requests += again.Requests
+				total = again.Total
+			}
+			if err != nil {
+				return fail(err)
+			}
 			continue
 		}
-		if !st.StatusFilter || !canPage {
-			return l, nil
+		held := si.held()
+		var wrong []string
+		documented, undocumented := 0, si.total()
+		for _, status := range st.Statuses {
+			if counts[status] != held[status] {
+				wrong = append(wrong, status)
+			}
+			documented += counts[status]
+			undocumented -= held[status]
 		}
-		wrong, requests, err := e.statusCounts(ctx, pager, st, l)
-		l.Requests += requests
-		if err != nil {
-			return failed(l, err)
+		if len(wrong) == 0 && undocumented > 0 {
+			// Items of statuses the API does not filter by (unknown,
+			// unreadable) are confirmed by the whole list's count.
+			p, err := pager.Page(ctx, client.Query{API: st.API, Limit: 1}, 1)
+			cost.Requests += p.Requests
+			if err != nil {
+				return fail(err)
+			}
+			if p.Total != documented+undocumented {
+				return fail(fmt.Errorf("%w: %d items of undocumented statuses listed, %d by the counts", errUnsettled,
+					undocumented, p.Total-documented))
+			}
 		}
 		if len(wrong) == 0 {
-			return l, nil
+			return done()
 		}
 		if round >= stageRounds {
-			return failed(l, fmt.Errorf("%w: the count of status %s disagrees with the listing", errUnsettled, wrong[0]))
+			return fail(fmt.Errorf("%w: the count of status %s (%d) disagrees with the items listed (%d)", errUnsettled,
+				wrong[0], counts[wrong[0]], held[wrong[0]]))
 		}
 		for _, status := range wrong {
-			part, err := e.lister.List(ctx, client.Query{API: st.API, Status: status})
-			if part != nil {
-				l.Pages += part.Pages
-				l.Requests += part.Requests
+			// The status's items now: each replaces what was held of it
+			// (in whatever status), and what was held in the status but
+			// is not in it now has left it: dropped, to be found where it
+			// went, whose count then disagrees.
+			part := &stageItems{byID: map[uint64]client.Task{}}
+			pl, err := e.readStage(ctx, client.Query{API: st.API, Status: status, UsageAt: at}, part)
+			if pl != nil {
+				cost.Pages += pl.Pages
+				cost.Requests += pl.Requests
 			}
 			if err != nil {
-				return failed(l, err)
+				return fail(err)
 			}
-			replaceStatus(l, part, status)
+			for h, t := range si.byID {
+				if t.Status == status {
+					delete(si.byID, h)
+				}
+			}
+			si.noID = slices.DeleteFunc(si.noID, func(t client.Task) bool { return t.Status == status })
+			for _, t := range part.byID {
+				si.byID[t.IDHash] = t
+			}
+			si.noID = append(si.noID, part.noID...)
+			si.pages = max(si.pages, part.pages)
 		}
 	}
 }
 
-// statusCounts asks the API's count of every documented status the
-// listing holds, one request each (a page of one carries total_results),
-// and returns those that disagree. The statuses it cannot filter by
-// (undocumented, unreadable) are confirmed by the rest: the total less
-// the documented counts.
-func (e *Exporter) statusCounts(ctx context.Context, pager Pager, st *client.Stage, l *client.Listing) (wrong []string, requests int, err error) {
-	held := map[string]int{}
-	for k, g := range l.Groups {
-		held[k.Status] += g.Tasks
-	}
-	rest := l.Tasks
-	for _, status := range slices.Sorted(maps.Keys(held)) {
-		if !st.API.Documented(status) {
-			continue
-		}
+// statusCounts asks the API's count of every documented status, one
+// request each (a page of one carries total_results). It returns nil when
+// the API counts no status (no total_results on any), and an error when it
+// counts some and not others: the counts cannot be put together.
+func (e *Exporter) statusCounts(ctx context.Context, pager Pager, st *client.Stage) (counts map[string]int, requests int, err error) {
+	counts = map[string]int{}
+	var missing []string
+	for _, status := range st.Statuses {
 		p, err := pager.Page(ctx, client.Query{API: st.API, Status: status, Limit: 1}, 1)
 		requests += p.Requests
 		if err != nil {
 			return nil, requests, err
 		}
 		if p.Total < 0 {
-			continue // no count to confirm by: the whole list's total did
+			missing = append(missing, status)
+			continue
 		}
-		if p.Total != held[status] {
-			wrong = append(wrong, status)
+		counts[status] = p.Total
+	}
+	switch {
+	case len(missing) == len(st.Statuses):
+		return nil, requests, nil
+	case len(missing) > 1:
+		return nil, requests, fmt.Errorf("%w: the API counts some statuses and not %s", client.ErrInconsistent, strings.Join(missing, ", "))
+	case len(missing) == 1:
+		// One status without a count is the whole list's count less the
+		// others', when the API counts the whole list.
+		p, err := pager.Page(ctx, client.Query{API: st.API, Limit: 1}, 1)
+		requests += p.Requests
+		if err != nil {
+			return nil, requests, err
 		}
-		rest -= p.Total
-	}
-	undocumented := 0
-	for status, n := range held {
-		if !st.API.Documented(status) {
-			undocumented += n
+		rest := p.Total
+		for _, n := range counts {
+			rest -= n
 		}
+		if p.Total < 0 || rest < 0 {
+			return nil, requests, fmt.Errorf("%w: the API counts some statuses and not %s", client.ErrInconsistent, missing[0])
+		}
+		counts[missing[0]] = rest
 	}
-	if len(wrong) == 0 && l.Total >= 0 && rest != undocumented {
-		// A documented status the listing does not hold has items by the
-		// API's count: listing it is the cheapest way to learn which.
-		return nil, requests, fmt.Errorf("%w: the counts by status leave %d items the listing does not hold", errUnsettled, rest-undocumented)
-	}
-	return wrong, requests, nil
+	return counts, requests, nil
 }
 
-// replaceStatus puts the items of status from part, a listing of that
-// status alone, in place of l's.
-func replaceStatus(l, part *client.Listing, status string) {
-	for k, g := range l.Groups {
-		if k.Status == status {
-			l.Tasks -= g.Tasks
-			delete(l.Groups, k)
-		}
+// stageListing aggregates the items held, with the first pass's malformed
+// fields (counted once, where read) and the whole listing's cost.
+func (e *Exporter) stageListing(q client.Query, si *stageItems, first, cost *client.Listing) *client.Listing {
+	l := client.NewListing()
+	for _, t := range si.byID {
+		l.AddTask(t, &q)
 	}
-	for k, g := range part.Groups {
-		if k.Status != status {
-			continue // an item that moved while the part was read: the next round sees it
-		}
-		l.Groups[k] = g
-		l.Tasks += g.Tasks
+	for _, t := range si.noID {
+		l.AddTask(t, &q)
 	}
-}
-
-// accumulate returns again with the pages and requests of before added.
-func accumulate(again, before *client.Listing) *client.Listing {
-	if again == nil {
-		return before
-	}
-	again.Pages += before.Pages
-	again.Requests += before.Requests
-	again.Duration += before.Duration
-	return again
+	l.Total = si.total()
+	l.Malformed = first.Malformed
+	l.Pages, l.Requests = cost.Pages, cost.Requests
+	return l
 }
 
 // failed returns a failed listing: its cost, none of its counts.

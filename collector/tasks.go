@@ -287,8 +287,9 @@ func (tt *taskTable) clip(a, b int64) {
 
 func (tt *taskTable) statusOf(r taskRec) string { return tt.names[r.status] }
 
-// listing aggregates the table as a listing would.
-func (tt *taskTable) listing() *client.Listing {
+// listing aggregates the table as a listing would, with the usage of each
+// group as of at (zero: none).
+func (tt *taskTable) listing(at time.Time) *client.Listing {
 	l := &client.Listing{Groups: map[client.GroupKey]*client.Group{}, Total: len(tt.recs)}
 	for _, r := range tt.recs {
 		k := client.GroupKey{Model: tt.names[r.model], Status: tt.names[r.status]}
@@ -300,6 +301,7 @@ func (tt *taskTable) listing() *client.Listing {
 		o := client.Group{Tasks: 1, VideoNanos: r.video, AudioNanos: r.audio}
 		if r.flags&recNoCreated == 0 {
 			o.OldestCreated = time.UnixMicro(r.created).UTC()
+			o.Usage.AddTask(o.OldestCreated, at, r.video, r.audio)
 		}
 		g.Merge(&o)
 	}

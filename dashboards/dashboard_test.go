@@ -264,8 +264,11 @@ func knownMetrics(t *testing.T) map[string]bool {
 	return known
 }
 
-// selectedMetrics returns the metric names a query selects.
-func selectedMetrics(t *testing.T, expr string) []string {
+// selectedMetrics returns the metric names a query selects. A selector
+// by a __name__ pattern selects the known metrics the pattern matches, and
+// each alternative of the pattern must match one: a pattern that matches
+// none is returned as it is, to be reported.
+func selectedMetrics(t *testing.T, expr string, known map[string]bool) []string {
 	t.Helper()
 	e, err := parser.NewParser(parser.Options{}).ParseExpr(substitutions.Replace(expr))
 	if err != nil {
@@ -273,12 +276,55 @@ func selectedMetrics(t *testing.T, expr string) []string {
 	}
 	var out []string
 	parser.Inspect(e, func(node parser.Node, _ []parser.Node) error {
-		if vs, ok := node.(*parser.VectorSelector); ok {
+		vs, ok := node.(*parser.VectorSelector)
+		if !ok {
+			return nil
+		}
+		if vs.Name != "" {
 			out = append(out, vs.Name)
+			return nil
+		}
+		for _, m := range vs.LabelMatchers {
+			if m.Name != "__name__" || m.Type != labels.MatchRegexp {
+				continue
+			}
+			for _, alt := range topAlternatives(m.Value) {
+				re := regexp.MustCompile("^(?:" + alt + ")$")
+				matched := false
+				for name := range known {
+					if re.MatchString(name) {
+						out = append(out, name)
+						matched = true
+					}
+				}
+				if !matched {
+					out = append(out, alt)
+				}
+			}
 		}
 		return nil
 	})
 	return out
+}
+
+// topAlternatives splits a pattern at the | outside any group.
+func topAlternatives(pattern string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i, c := range pattern {
+		switch c {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case '|':
+			if depth == 0 {
+				out = append(out, pattern[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, pattern[start:])
 }
 
 // sometimesAbsent are the metrics an exporter does not always export: the
@@ -299,7 +345,7 @@ func TestPanelsSelectTheExportersMetrics(t *testing.T) {
 			check := func(p panel, collapsed bool) {
 				optional := false
 				for _, tg := range p.Targets {
-					for _, name := range selectedMetrics(t, tg.Expr) {
+					for _, name := range selectedMetrics(t, tg.Expr, known) {
 						if !metricName.MatchString(name) || !known[name] {
 							t.Errorf("panel %q selects %q, neither a metric of the README's tables nor a recording rule", p.Title, name)
 						}

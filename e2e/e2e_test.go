@@ -73,9 +73,14 @@ func healthyPipeline(now time.Time) map[string][]simulator.Item {
 	return out
 }
 
-// stageFlags turn every stage's collector on.
-var stageFlags = []string{"--collector.indexing", "--collector.analyze", "--collector.batches", "--collector.uploads",
-	"--collector.indexes", "--collector.assets"}
+// stageFlags turn every stage's collector on; planFlags declare a plan far
+// above the healthy pipeline's usage.
+var (
+	stageFlags = []string{"--collector.indexing", "--collector.analyze", "--collector.batches", "--collector.uploads",
+		"--collector.indexes", "--collector.assets"}
+	planFlags = []string{"--plan.media-minutes-per-hour=60000", "--plan.media-minutes-per-day=600000", "--plan.tokens-per-minute=1000000",
+		"--plan.tokens-per-day=100000000"}
+)
 
 // stack is everything the test runs.
 type stack struct {
@@ -126,7 +131,7 @@ func startStack(t *testing.T) *stack {
 
 	s.exporterAddr = testproc.FreeAddr(t)
 	s.exporter = testproc.Start(t, binary, []string{"TWELVELABS_API_KEY=" + simKey},
-		append([]string{"--web.listen-address=" + s.exporterAddr, "--twelvelabs.url=" + s.simURL + simulator.BasePath}, stageFlags...)...)
+		append(append([]string{"--web.listen-address=" + s.exporterAddr, "--twelvelabs.url=" + s.simURL + simulator.BasePath}, stageFlags...), planFlags...)...)
 	testproc.WaitHTTP(t, "http://"+s.exporterAddr+"/", 10*time.Second)
 
 	s.amAddr = testproc.FreeAddr(t)

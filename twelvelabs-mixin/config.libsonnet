@@ -67,6 +67,9 @@
       TwelveLabsStageFailureRatioHigh: { enabled: true, severity: 'warning', 'for': '15m', threshold: 0.1, minFailures: 5 },
       // More analysis tasks with an undelivered webhook than an hour ago.
       TwelveLabsAnalysisWebhooksFailing: { enabled: true, severity: 'warning', 'for': '15m' },
+      // Usage above this share of a limit declared with --plan.* (or an
+      // organisation's plan: in the config file).
+      TwelveLabsUsageNearPlanLimit: { enabled: true, severity: 'warning', 'for': '5m', threshold: 0.8 },
     },
 
     // Each alert's runbook_url: the pattern with the alert's name in lower

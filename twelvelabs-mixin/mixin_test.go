@@ -215,8 +215,8 @@ func TestUserOverrides(t *testing.T) {
 			t.Errorf("%s is disabled but rendered", name)
 		}
 	}
-	if n := len(rules); n != 31 {
-		t.Errorf("%d rules, want 13 recording rules and 18 alerts", n)
+	if n := len(rules); n != 32 {
+		t.Errorf("%d rules, want 13 recording rules and 19 alerts", n)
 	}
 	_, panels := decodeStrict(t, dash)
 	for title, q := range queries(t, panels) {

@@ -267,6 +267,25 @@ local p = import '../lib/promql.libsonnet';
         "TwelveLabs cannot deliver analysis tasks' webhooks.",
         '{{ $value }} more {{ $labels.analysis_mode }} analysis tasks of {{ $labels.instance }} have a webhook not delivered than an hour ago; the receiving end misses their results.',
       ),
+
+      // Usage against the limits declared for the organisation's plan; a
+      // dimension without a declared limit has nothing to divide by.
+      alert(
+        'TwelveLabsUsageNearPlanLimit',
+        |||
+          label_replace(
+            sum %(by)s (twelvelabs_usage_media_seconds%(sel)s) / sum %(by)s (twelvelabs_plan_media_seconds_limit%(sel)s) > %(threshold)s,
+            "dimension", "media minutes", "", ""
+          )
+          or
+          label_replace(
+            sum %(by)s (twelvelabs_usage_tokens%(sel)s) / sum %(by)s (twelvelabs_plan_tokens_limit%(sel)s) > %(threshold)s,
+            "dimension", "tokens", "", ""
+          )
+        ||| % { by: by(['window']), sel: s([]), threshold: p.num(a.TwelveLabsUsageNearPlanLimit.threshold) },
+        "TwelveLabs usage nears a limit of the organisation's plan.",
+        '{{ $labels.instance }} has used {{ $value | humanizePercentage }} of the {{ $labels.dimension }} its plan allows per {{ $labels.window }}; past the limit, requests get 429.',
+      ),
     ],
 
     groups+: [{

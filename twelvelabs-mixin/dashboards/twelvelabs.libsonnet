@@ -156,6 +156,12 @@ function(c)
           ['sum by (analysis_mode) (twelvelabs_analyze_tasks_truncated%s)' % stage(), '{{analysis_mode}} truncated'],
           ['sum by (analysis_mode) (twelvelabs_analyze_tasks_webhook_undelivered%s)' % stage(), '{{analysis_mode}} webhooks undelivered'],
         ]) { fieldConfig+: { overrides: [{ matcher: { id: 'byRegexp', options: '.* (truncated|undelivered)' }, properties: [{ id: 'custom.axisPlacement', value: 'right' }] }] } }, 12, 8],
+        [ts('Usage against the plan', 'Share used of the limits declared for the organisation\'s plan (--plan.*, or plan: in the config file): media submitted in the last hour and day (twelvelabs_usage_media_seconds / twelvelabs_plan_media_seconds_limit) and tokens in the last minute and day (twelvelabs_usage_tokens / twelvelabs_plan_tokens_limit). Above %s for %s: TwelveLabsUsageNearPlanLimit. Empty while no limit is declared.' % [p.percent(c.alerts.TwelveLabsUsageNearPlanLimit.threshold), p.words(c.alerts.TwelveLabsUsageNearPlanLimit['for'])], 'percentunit', [
+          ['sum by (instance, window) (twelvelabs_usage_media_seconds%s) / sum by (instance, window) (twelvelabs_plan_media_seconds_limit%s)' % [stage(), stage()], '{{instance}} media {{window}}'],
+          ['sum by (instance, window) (twelvelabs_usage_tokens%s) / sum by (instance, window) (twelvelabs_plan_tokens_limit%s)' % [stage(), stage()], '{{instance}} tokens {{window}}'],
+        ]), 12, 8],
+        [ts('Media submitted per hour', 'Minutes of media submitted in the last hour, by API or stage (twelvelabs_usage_media_seconds{window="1h"} / 60): the durations of the embedding, indexing and analysis tasks created in it.', 'm',
+            [['sum by (api) (twelvelabs_usage_media_seconds%s) / 60' % stage(['window="1h"']), '{{api}}']]), 12, 8],
       ]],
 
       // Collapsed: empty until the API sends X-Ratelimit-* headers.
