@@ -89,6 +89,14 @@ accounts:
 - --twelvelabs.api-key-file={{ include "twelvelabs-exporter.keyDir" . }}/api-key
 {{- end }}
 - --web.listen-address=:{{ .Values.service.port }}
+{{- range $name, $on := .Values.collectors }}
+- --{{ if not $on }}no-{{ end }}collector.{{ $name }}
+{{- end }}
+{{- range $name, $v := .Values.plan }}
+{{- if $v }}
+- --plan.{{ $name | replace "_" "-" }}={{ $v }}
+{{- end }}
+{{- end }}
 {{- range .Values.extraArgs }}
 - {{ . | quote }}
 {{- end }}
