@@ -263,10 +263,15 @@ build simulator twelvelabs-simulator ./cmd/twelvelabs-simulator
 SIM=http://$HOST:$SIM_PORT EXPORTER=http://$HOST:$EXPORTER_PORT
 PROM=http://$HOST:$PROM_PORT AM=http://$HOST:$AM_PORT
 
+# The whole pipeline moves: media arrive as uploads, assets, indexing and
+# analysis tasks (and batches), a status every 10 s; every stage's
+# collector is on, and a plan is declared for the usage panels.
 start simulator "$work/bin/twelvelabs-simulator" --listen-address="$HOST:$SIM_PORT" --api-key="$KEY" \
-  --rate=60 --failed-ratio=0.03 --processing-time=30s
+  --rate=60 --failed-ratio=0.03 --processing-time=30s --pipeline-rate=12 --pipeline-step=10s
 start exporter env TWELVELABS_API_KEY="$KEY" "$work/bin/twelvelabs_exporter" \
-  --web.listen-address="$HOST:$EXPORTER_PORT" --twelvelabs.url="$SIM/v1.3"
+  --web.listen-address="$HOST:$EXPORTER_PORT" --twelvelabs.url="$SIM/v1.3" \
+  --collector.indexing --collector.analyze --collector.batches --collector.uploads --collector.indexes --collector.assets \
+  --plan.media-minutes-per-hour=600 --plan.tokens-per-day=1000000
 
 if [[ -n $am_bin ]]; then
   cat >"$work/alertmanager.yml" <<YAML
@@ -344,6 +349,8 @@ fi
 echo
 echo "  Look:"
 echo "    curl -sS $EXPORTER/metrics | grep -E '^twelvelabs_(up|embed_tasks)[{ ]'"
+echo "    curl -sS $EXPORTER/metrics | grep -E '^twelvelabs_(indexing_tasks|analyze_tasks|batches|uploads_sessions|indexes)[{ ]'"
+echo "    curl -sS $EXPORTER/metrics | grep -E '^twelvelabs_(usage|plan)_'"
 echo "    curl -sS -H 'x-api-key: $KEY' '$SIM/v1.3/embed-v2/tasks?page_limit=2'"
 echo "    curl -sS $SIM/_sim/config     # the simulator's state: key, fault, workload, tasks"
 if [[ -n $prom_bin ]]; then
@@ -385,6 +392,9 @@ printf '%s\n' '    # labels a careless upstream writes (" marengo3.0\xff ", "PRO
 echo "    # the status in lower case (tasks listed meanwhile keep such labels until the next full listing)"
 echo "    $cfg '{\"fault\":{\"kind\":\"odd-labels\",\"ratio\":1}}'"
 echo "    $undo   # undo"
+echo "    # indexing backs up: new indexing tasks stay pending -> the Pipeline row's oldest unfinished item grows"
+echo "    $cfg '{\"pipeline\":{\"rate_per_minute\":12,\"step_seconds\":10,\"failed_ratio\":0.03,\"backlog\":\"indexing\"}}'"
+echo "    $cfg '{\"pipeline\":{\"rate_per_minute\":12,\"step_seconds\":10,\"failed_ratio\":0.03}}'   # undo"
 echo "    # 200 failed tasks -> TwelveLabsHighFailureRatio; no undo: added tasks stay 7 days, restart the demo"
 echo "    curl -sS -X POST $SIM/_sim/tasks -d '{\"api\":\"v1\",\"n\":200,\"status\":\"failed\",\"model\":\"marengo3.0\"}'"
 echo "  Every fault kind: go run ./cmd/twelvelabs-simulator --help (under --fault)."
