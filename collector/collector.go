@@ -92,6 +92,9 @@ type Exporter struct {
 	lifecycle *lifecycle
 	tasks     map[client.API]*taskState // each touched only by its API's listing in flight
 	stages    map[client.API]*stageDescs
+	// stageLife is each task-like stage's lifecycle, touched only by its
+	// listing in flight.
+	stageLife map[client.API]*stageLifecycle
 }
 
 type result struct {
@@ -137,10 +140,14 @@ func New(lister Lister, opts Options) *Exporter {
 	}
 	tasks := map[client.API]*taskState{}
 	stages := map[client.API]*stageDescs{}
+	stageLife := map[client.API]*stageLifecycle{}
 	var embed []client.API
 	for _, api := range opts.APIs {
 		if st := client.StageOf(api); st != nil {
 			stages[api] = newStageDescs(st)
+			if len(st.Final) > 0 {
+				stageLife[api] = newStageLifecycle(st, opts.Now())
+			}
 			continue
 		}
 		embed = append(embed, api)
@@ -150,7 +157,7 @@ func New(lister Lister, opts Options) *Exporter {
 		opts.Hint = func(client.Reason) string { return "" }
 	}
 	return &Exporter{lister: lister, opts: opts, state: newStates(opts.APIs, opts.MaxModels), counters: newCounters(opts.APIs),
-		lifecycle: newLifecycle(embed, opts.Now()), tasks: tasks, stages: stages}
+		lifecycle: newLifecycle(embed, opts.Now()), tasks: tasks, stages: stages, stageLife: stageLife}
 }
 
 // Collector returns the collector of one scrape: its listings are bounded

@@ -64,6 +64,9 @@ func (s *scrape) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range s.e.stages {
 		d.describe(ch)
 	}
+	for _, lc := range s.e.stageLife {
+		lc.describe(ch)
+	}
 	s.e.opts.Traffic.describe(ch)
 	s.e.counters.describe(ch)
 	s.e.lifecycle.describe(ch)
@@ -116,6 +119,11 @@ func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 	if sk, ok := s.e.lister.(skewer); ok {
 		if d, known := sk.ClockSkew(); known {
 			send(ch, log, skewDesc, prometheus.GaugeValue, d.Seconds())
+		}
+	}
+	for _, api := range apis {
+		if lc := s.e.stageLife[api]; lc != nil {
+			lc.collect(ch)
 		}
 	}
 	s.e.opts.Plan.collect(ch, log)

@@ -37,11 +37,15 @@ const stageRounds = 3
 // listStage lists one stage, verified, and names its dimension's values
 // through the stage it joins on.
 func (e *Exporter) listStage(ctx context.Context, st *client.Stage, at time.Time) (*client.Listing, error) {
-	l, err := e.verifiedStage(ctx, st, at)
-	if err != nil || st.JoinNames == "" {
+	l, items, err := e.verifiedStage(ctx, st, at)
+	if err != nil {
 		return l, err
 	}
-	names, err := e.verifiedStage(ctx, client.StageOf(st.JoinNames), time.Time{})
+	if st.JoinNames == "" {
+		e.stageServed(st, items, func(t client.Task) string { return t.Model })
+		return l, nil
+	}
+	names, _, err := e.verifiedStage(ctx, client.StageOf(st.JoinNames), time.Time{})
 	if names != nil {
 		l.Pages += names.Pages
 		l.Requests += names.Requests
@@ -53,22 +57,35 @@ func (e *Exporter) listStage(ctx context.Context, st *client.Stage, at time.Time
 	case names.KeysTruncated:
 		return failed(l, fmt.Errorf("naming %s by %s: more than %d of them", st.Dimension, st.JoinNames, len(names.Keys)))
 	}
+	name := func(id string) string {
+		if n, ok := names.Keys[id]; ok && id != "" {
+			return n
+		}
+		// An _id the joined list does not hold (deleted), or none: never
+		// exported as a label value.
+		return client.Unknown
+	}
 	joined := make(map[client.GroupKey]*client.Group, len(l.Groups))
 	for k, g := range l.Groups {
-		name, ok := names.Keys[k.Model]
-		if !ok || k.Model == "" {
-			// An _id the joined list does not hold (deleted), or none:
-			// never exported as a label value.
-			name = client.Unknown
-		}
-		nk := client.GroupKey{Model: name, Status: k.Status}
+		nk := client.GroupKey{Model: name(k.Model), Status: k.Status}
 		if joined[nk] == nil {
 			joined[nk] = &client.Group{}
 		}
 		joined[nk].Merge(g)
 	}
 	l.Groups = joined
+	e.stageServed(st, items, func(t client.Task) string { return name(t.Model) })
 	return l, nil
+}
+
+// stageServed tells the stage's lifecycle of the items of a listing about
+// to be served; their dimension values are folded as the listing's are.
+func (e *Exporter) stageServed(st *client.Stage, items map[uint64]client.Task, dim func(client.Task) string) {
+	lc := e.stageLife[st.API]
+	if lc == nil {
+		return
+	}
+	lc.served(items, func(t client.Task) string { return e.state.admitModel(st.API, dim(t)) }, e.opts.Now())
 }
 
 // stageItems are the items of one stage's listing, by _id hash; those
@@ -115,23 +132,24 @@ func (e *Exporter) readStage(ctx context.Context, q client.Query, si *stageItems
 
 // verifiedStage lists st whole and checks it against the API's counts;
 // its groups' usage is as of at.
-func (e *Exporter) verifiedStage(ctx context.Context, st *client.Stage, at time.Time) (*client.Listing, error) {
+func (e *Exporter) verifiedStage(ctx context.Context, st *client.Stage, at time.Time) (*client.Listing, map[uint64]client.Task, error) {
 	start := e.opts.Now()
 	q := client.Query{API: st.API, UsageAt: at}
 	si := &stageItems{byID: map[uint64]client.Task{}}
 	first, err := e.readStage(ctx, q, si)
 	if err != nil {
-		return first, err
+		return first, nil, err
 	}
 	cost := &client.Listing{Pages: first.Pages, Requests: first.Requests, Duration: first.Duration}
-	fail := func(err error) (*client.Listing, error) {
+	fail := func(err error) (*client.Listing, map[uint64]client.Task, error) {
 		cost.Duration = e.opts.Now().Sub(start)
-		return failed(cost, err)
+		l, err := failed(cost, err)
+		return l, nil, err
 	}
-	done := func() (*client.Listing, error) {
+	done := func() (*client.Listing, map[uint64]client.Task, error) {
 		l := e.stageListing(q, si, first, cost)
 		l.Duration = e.opts.Now().Sub(start)
-		return l, nil
+		return l, si.byID, nil
 	}
 	pager, canPage := e.lister.(Pager)
 	total := first.Total
