@@ -57,8 +57,7 @@ func series(t *testing.T, e *Exporter, prefix string) (map[string]float64, map[s
 
 func failures(e *Exporter, api client.API) map[string]float64 {
 	out := map[string]float64{}
-	for _, r := range []client.Reason{client.ReasonMalformed, client.ReasonServerError, client.ReasonBadRequest, client.ReasonTooLarge,
-		client.ReasonTransport, client.ReasonTimeout} {
+	for _, r := range client.Reasons {
 		if v := counterValue(e.counters.failures.WithLabelValues(string(api), string(r))); v > 0 {
 			out[string(r)] = v
 		}

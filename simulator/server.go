@@ -328,9 +328,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if StagePaths[api] != "" {
 		// A stage's list: the faults of the HTTP exchange apply (above),
-		// not those that shape an embedding page.
+		// and the page kinds that apply to any list (shapeItems).
 		rate.set(w.Header())
-		s.serveItems(w, api, r.URL.Query(), now)
+		s.serveItems(w, api, r.URL.Query(), now, fault.Kind)
 		return
 	}
 	q, perr := parseQuery(r.URL.Query())

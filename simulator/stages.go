@@ -118,7 +118,7 @@ func parseStageQuery(stage string, v url.Values) (listQuery, *paramError) {
 
 // serveItems answers a list request of a stage: oldest first, filtered by
 // status, one page with its page_info.
-func (s *Server) serveItems(w http.ResponseWriter, stage string, v url.Values, now time.Time) {
+func (s *Server) serveItems(w http.ResponseWriter, stage string, v url.Values, now time.Time, fault FaultKind) {
 	q, perr := parseStageQuery(stage, v)
 	if perr != nil {
 		writeError(w, http.StatusBadRequest, perr.code, perr.message)
@@ -142,6 +142,9 @@ func (s *Server) serveItems(w http.ResponseWriter, stage string, v url.Values, n
 	resp := map[string]any{"data": data, "page_info": wirePageInfo{
 		LimitPerPage: q.limit, Page: q.page, TotalPage: (len(match) + q.limit - 1) / q.limit, TotalResults: len(match),
 	}}
+	if isPageKind(fault) {
+		shapeItems(resp, fault, q.limit)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(resp)
 }
