@@ -102,7 +102,13 @@ func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 		st := s.e.state.get(api)
 		if st.good.listing != nil {
 			send(ch, log, lastSuccessDesc, prometheus.GaugeValue, unixSeconds(st.good.done), a)
-			send(ch, log, foldedDesc, prometheus.GaugeValue, float64(st.folded.models), a, "model_name")
+			dimension := "model_name"
+			if stage := client.StageOf(api); stage != nil {
+				dimension = stage.Dimension
+			}
+			if dimension != "" {
+				send(ch, log, foldedDesc, prometheus.GaugeValue, float64(st.folded.models), a, dimension)
+			}
 			send(ch, log, foldedDesc, prometheus.GaugeValue, float64(st.folded.statuses), a, "status")
 		}
 		switch d := s.e.stages[api]; {
